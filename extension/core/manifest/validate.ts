@@ -1,0 +1,97 @@
+// Semantic checks the schema cannot express: known service types and runtimes, parseable
+// versions, unique names across apps and services, relationships that point somewhere, no
+// cycles, and data sources that fit their service.
+import { closest, type Diagnostic } from './diagnostics';
+import { runtimeKind, runtimeNames, serviceKind, serviceTypeNames } from './catalogue';
+import { findCycles, relationshipGraph, targetName } from './graph';
+import type { Manifest } from './schema';
+import { parseVersion, splitTypeVersion } from './versions';
+import { positionOf, type ParsedYaml } from './yamlDocument';
+
+export function checkSemantics(parsed: ParsedYaml, m: Manifest): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const err = (segs: (string | number)[], code: string, message: string, hint?: string, key = false): void => {
+    out.push({ severity: 'error', code, file: parsed.file, path: segs.join('.'), ...positionOf(parsed, segs, key), message, ...(hint ? { hint } : {}) });
+  };
+  const apps = m.apps ?? {};
+  const services = m.services ?? {};
+
+  for (const name of Object.keys(apps)) {
+    if (name in services) {
+      err(['services', name], 'duplicate-name', `"${name}" is both an app and a service`, 'Apps and services share one namespace (each becomes a host name): rename one of them.', true);
+    }
+  }
+
+  for (const [name, s] of Object.entries(services)) {
+    const { type, version } = splitTypeVersion(s.type);
+    const at = ['services', name, 'type'];
+    if (!s.image && !serviceKind(type)) {
+      const guess = closest(type, serviceTypeNames());
+      err(at, 'unknown-service-type', `unknown service type "${type}" for service "${name}"`,
+        `${guess ? `Did you mean "${guess}"? ` : ''}Known types: ${serviceTypeNames(false).join(', ')}. For anything else, set "image:" explicitly.`);
+    }
+    if (!parseVersion(version)) {
+      err(at, 'bad-version', `the version "${version}" of service "${name}" does not parse`,
+        `Write an exact version such as "${type}:15.4" (major[.minor[.patch]][-suffix]); "latest" and ranges are not reproducible.`);
+    }
+    checkData(name, s, err);
+  }
+
+  for (const [name, a] of Object.entries(apps)) {
+    const { type, version } = splitTypeVersion(a.runtime);
+    const at = ['apps', name, 'runtime'];
+    if (!a.image && !runtimeKind(type)) {
+      const guess = closest(type, runtimeNames());
+      err(at, 'unknown-runtime', `unknown runtime "${type}" for app "${name}"`,
+        `${guess ? `Did you mean "${guess}"? ` : ''}Known runtimes: ${runtimeNames().join(', ')}. Otherwise set "image:" explicitly.`);
+    }
+    if (!parseVersion(version)) {
+      err(at, 'bad-version', `the version "${version}" of app "${name}"'s runtime does not parse`, `Write an exact version such as "${type}:20.11".`);
+    }
+    if (a.debug && a.port && a.debug.port === a.port) {
+      err(['apps', name, 'debug', 'port'], 'port-clash', `app "${name}" uses port ${a.port} for both serving and debugging`, 'Give the debugger its own port (Node: 9229).');
+    }
+  }
+
+  const nodes = { ...services, ...apps };
+  for (const [section, entries] of [['apps', apps], ['services', services]] as const) {
+    for (const [name, n] of Object.entries(entries)) {
+      for (const [rel, ref] of Object.entries<string>(n.relationships ?? {})) {
+        const target = targetName(ref);
+        if (!(target in nodes)) {
+          const guess = closest(target, Object.keys(nodes));
+          err([section, name, 'relationships', rel], 'unknown-relationship', `relationship "${rel}" of "${name}" points at "${target}", which is not defined`,
+            guess ? `Did you mean "${guess}"?` : `Define a service named "${target}" under services:, or fix the name.`);
+        } else if (target === name) {
+          err([section, name, 'relationships', rel], 'relationship-cycle', `"${name}" has a relationship to itself`, 'Remove the relationship.');
+        }
+      }
+    }
+  }
+  for (const cycle of findCycles(relationshipGraph(nodes))) {
+    if (cycle.length <= 2) continue; // self-reference, reported above
+    const first = cycle[0]!;
+    const section = first in apps ? 'apps' : 'services';
+    err([section, first, 'relationships'], 'relationship-cycle', `relationships form a cycle: ${cycle.join(' -> ')}`,
+      'A reproduction starts services in dependency order; break the cycle by removing one of these relationships.');
+  }
+  return out;
+}
+
+type Err = (segs: (string | number)[], code: string, message: string, hint?: string, key?: boolean) => void;
+
+function checkData(name: string, s: NonNullable<Manifest['services']>[string], err: Err): void {
+  const kind = serviceKind(splitTypeVersion(s.type).type)?.type;
+  if (!s.data || !kind) return; // an unknown type is reported on its own
+  const src = s.data.source;
+  const at = ['services', name, 'data', 'source'];
+  if (('dump' in src || 'live' in src) && kind !== 'postgresql') {
+    err(at, 'data-source-mismatch', `service "${name}" (${s.type}) cannot take a PostgreSQL ${'dump' in src ? 'dump' : 'live database'} as its data source`, 'Use "dump" or "live" only on postgresql services.');
+  }
+  if ('rdb' in src && kind !== 'redis' && kind !== 'valkey') {
+    err(at, 'data-source-mismatch', `service "${name}" (${s.type}) cannot take a Redis RDB file as its data source`, 'Use "rdb" only on redis or valkey services.');
+  }
+  if (s.data.tables && !('dump' in src || 'live' in src)) {
+    err(['services', name, 'data', 'tables'], 'data-source-mismatch', `service "${name}" has table rules, but its data source has no tables`, 'Table rules apply to PostgreSQL dumps and live databases.');
+  }
+}
