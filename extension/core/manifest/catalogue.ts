@@ -102,11 +102,24 @@ export interface RuntimeKind {
   image: (version: string) => string;
   /** Debug protocol and the port it listens on by default. */
   debug: { protocol: 'inspector' | 'debugpy' | 'delve' | 'jdwp'; port: number };
+  /** A readiness check that the app listens on `port`, with what the runtime image has. */
+  portCheck?: (port: number) => string[];
 }
 
+/** Works in any image with a POSIX shell and either nc or bash. */
+export const shellPortCheck = (port: number): string[] =>
+  ['sh', '-c', `nc -z 127.0.0.1 ${port} 2>/dev/null || (exec 3<>/dev/tcp/127.0.0.1/${port}) 2>/dev/null`];
+
 const RUNTIMES: RuntimeKind[] = [
-  { type: 'nodejs', aliases: ['node'], image: (v) => `node:${v}`, debug: { protocol: 'inspector', port: 9229 } },
-  { type: 'python', image: (v) => `python:${v}`, debug: { protocol: 'debugpy', port: 5678 } },
+  {
+    type: 'nodejs', aliases: ['node'], image: (v) => `node:${v}`, debug: { protocol: 'inspector', port: 9229 },
+    // NODE_OPTIONS carries --inspect for the app; the check must not open a second inspector.
+    portCheck: (p) => ['sh', '-c', `NODE_OPTIONS= node -e "require('net').connect(${p},'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))"`],
+  },
+  {
+    type: 'python', image: (v) => `python:${v}`, debug: { protocol: 'debugpy', port: 5678 },
+    portCheck: (p) => ['python', '-c', `import socket; socket.create_connection(('127.0.0.1', ${p}), 1)`],
+  },
   { type: 'golang', aliases: ['go'], image: (v) => `golang:${v}`, debug: { protocol: 'delve', port: 2345 } },
   { type: 'java', image: (v) => `eclipse-temurin:${v}`, debug: { protocol: 'jdwp', port: 5005 } },
   { type: 'php', image: (v) => `php:${v}-cli`, debug: { protocol: 'inspector', port: 9003 } },

@@ -28,27 +28,27 @@ export function formatDiagnostic(d: Diagnostic): string {
 
 export const hasErrors = (ds: readonly Diagnostic[]): boolean => ds.some((d) => d.severity === 'error');
 
-/** Levenshtein distance, for "did you mean" suggestions on misspelt keys and types. */
+/** Edit distance counting a swap of two neighbours as one edit ("prot" is one from "port"). */
 export function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]!;
-      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
     }
   }
-  return prev[b.length]!;
+  return d[a.length]![b.length]!;
 }
 
-/** The closest candidate within a small edit distance, or undefined. */
+/** The closest candidate within a small edit distance (ties go to one with the same first letter), or undefined. */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestScore = Math.max(2, Math.floor(word.length / 3)) + 1;
+  const w = word.toLowerCase();
   for (const c of candidates) {
-    const score = editDistance(word.toLowerCase(), c.toLowerCase());
+    const score = editDistance(w, c.toLowerCase()) + (c[0]?.toLowerCase() === w[0] ? 0 : 0.5);
     if (score < bestScore) { best = c; bestScore = score; }
   }
   return best;

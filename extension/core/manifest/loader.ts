@@ -7,7 +7,7 @@ import { hasErrors, type Diagnostic } from './diagnostics';
 import type { Manifest } from './schema';
 import { checkStructure } from './structure';
 import { checkSemantics } from './validate';
-import { parseYaml } from './yamlDocument';
+import { MAX_ALIASES, parseYaml } from './yamlDocument';
 
 export const MANIFEST_FILE = 'repro.yaml';
 
@@ -21,7 +21,7 @@ export function loadManifestText(text: string, file: string): LoadResult {
   const parsed = parseYaml(text, file);
   const diagnostics = [...parsed.diagnostics];
   if (hasErrors(diagnostics)) return { diagnostics, file };
-  const data: unknown = parsed.doc.toJS({ maxAliasCount: 1000 });
+  const data: unknown = parsed.doc.toJS({ maxAliasCount: MAX_ALIASES });
   if (data === null || data === undefined) {
     diagnostics.push({ severity: 'error', code: 'empty', file, line: 1, column: 1, path: '', message: 'the manifest is empty', hint: 'Run "Repro: Create repro.yaml" or "repro import" to start one.' });
     return { diagnostics, file };

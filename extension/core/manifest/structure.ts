@@ -28,6 +28,8 @@ function toDiagnostic(parsed: ParsedYaml, e: ValueError): Diagnostic | undefined
   const base = { severity: 'error' as const, file: parsed.file, path };
   const pos = (key = false) => positionOf(parsed, segs, key);
   const label = path || 'the manifest';
+  // A missing key also fails its type check; the "missing-key" error already says it.
+  if (e.value === undefined && e.type !== ValueErrorType.ObjectRequiredProperty) return undefined;
 
   switch (e.type) {
     case ValueErrorType.ObjectAdditionalProperties: {

@@ -10,14 +10,24 @@ export interface ParsedYaml {
   diagnostics: Diagnostic[];
 }
 
+/**
+ * Alias expansions allowed when turning a document into data. Real compose files use merge keys
+ * heavily (Sentry's expands a few thousand); a "billion laughs" document needs millions.
+ */
+export const MAX_ALIASES = 20000;
+
 export function parseYaml(text: string, file: string): ParsedYaml {
   const lines = new LineCounter();
   // Custom tags (Upsun's !include, compose's !override/!reset) are kept as plain values
   // with a warning rather than failing the whole file.
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, merge: true, strict: false });
   const diagnostics: Diagnostic[] = [];
+  const errorLines = new Set<number>();
   for (const e of doc.errors) {
     const { line, col } = lines.linePos(e.pos[0]);
+    // The parser often reports one mistake several times at the same place; once is clearer.
+    if (errorLines.has(line)) continue;
+    errorLines.add(line);
     diagnostics.push({
       severity: 'error', code: e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax', file, line, column: col, path: '',
       message: e.code === 'DUPLICATE_KEY' ? `duplicate key "${/^[^:\n]*/.exec(text.slice(e.pos[0]))![0].trim()}": the same mapping holds it twice` : `not valid YAML: ${firstLine(e.message)}`,
