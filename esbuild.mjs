@@ -23,9 +23,11 @@ const builds = [
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    // dockerode's ssh transport pulls in optional native modules; they are loaded lazily at
-    // run time and are not needed for unix/tcp engines.
-    external: ['vscode', 'cpu-features', 'ssh2'],
+    // jsonc-parser's UMD entry requires files esbuild cannot see; its ESM entry bundles cleanly.
+    mainFields: ['module', 'main'],
+    // ssh2 (dockerode's ssh:// transport) is bundled; its optional native speed-ups are loaded
+    // in try/catch and fall back to pure JavaScript when absent, as in the packaged extension.
+    external: ['vscode', 'cpu-features', '*.node'],
     metafile: true,
   },
   {

@@ -1,0 +1,15 @@
+// Every command Repro contributes. Kept free of `vscode` imports so a unit test can compare
+// it with package.json; the registration in commands.ts is typed against it, so a command
+// cannot be declared without a handler or handled without being declared.
+export const COMMANDS = {
+  refresh: 'repro.refresh',
+  openManifest: 'repro.openManifest',
+  openManifestAt: 'repro.openManifestAt',
+  importManifest: 'repro.importManifest',
+  createManifest: 'repro.createManifest',
+  showPlan: 'repro.showPlan',
+  showOutput: 'repro.showOutput',
+} as const;
+
+export type CommandKey = keyof typeof COMMANDS;
+export type CommandId = (typeof COMMANDS)[CommandKey];

