@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// The `repro` command line: the same core as the extension, for terminals and pipelines.
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { CliError, EXIT } from './cli/exitCodes';
+import { importCommand } from './cli/import';
+import { processIo, type Io } from './cli/output';
+import { planCommand } from './cli/plan';
+import { downCommand, execCommand, logsCommand, psCommand, upCommand } from './cli/stack';
+import { validateCommand } from './cli/validate';
+
+const USAGE = `Usage: repro <command> [options]
+
+Commands:
+  validate [dir]              check repro.yaml (or what would be imported) and list every problem
+  import [dir]                write repro.yaml from .upsun/config.yaml, Platform.sh files,
+                              .devcontainer/devcontainer.json or compose files
+      --force                 replace an existing repro.yaml
+      --stdout                print the manifest instead of writing it
+  plan [dir]                  show the containers, networks and volumes a reproduction creates
+      --json                  as JSON
+      --name <session>        session name (default: the project name)
+      --source <dir>          the code the apps run (default: dir)
+  up [dir]                    start the stack on the container engine, isolated, and wait
+                              until every service is healthy
+      --name <session>        session name (default: the project name)
+      --source <dir>          the code the apps run (default: dir)
+  ps [--json]                 list sessions and their containers
+  logs [service]              print a session's logs, every service interleaved
+      -f, --follow            keep streaming
+      --tail <n>              only the last n lines per service
+      --session <name>        which session (default: the project's, or the only one)
+  exec <service> -- <cmd...>  run a command in a service's container (--session as above)
+  down [name] [--all]         stop a session and remove its containers, networks, volumes
+
+Engine: repro.engine.host / REPRO_ENGINE_HOST, else DOCKER_HOST, the Docker context, the
+default Docker and Podman sockets.
+
+Exit codes: 0 ok, 1 invalid manifest or failure, 64 usage error, 66 nothing to read,
+73 refused to overwrite, 130 cancelled; exec exits with the command's code.`;
+
+export async function main(argv: string[], io: Io = processIo(), signal: AbortSignal = new AbortController().signal): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'validate': {
+        const { positionals } = parse(rest, {});
+        return validateCommand(io, dirOf(io, positionals));
+      }
+      case 'import': {
+        const { values, positionals } = parse(rest, { force: { type: 'boolean' }, stdout: { type: 'boolean' } });
+        return importCommand(io, dirOf(io, positionals), { force: Boolean(values.force), stdout: Boolean(values.stdout) });
+      }
+      case 'plan': {
+        const { values, positionals } = parse(rest, { json: { type: 'boolean' }, name: { type: 'string' }, source: { type: 'string' } });
+        return planCommand(io, dirOf(io, positionals), {
+          json: Boolean(values.json),
+          ...(typeof values.name === 'string' ? { name: values.name } : {}),
+          ...(typeof values.source === 'string' ? { source: values.source } : {}),
+        });
+      }
+      case 'up': {
+        const { values, positionals } = parse(rest, { name: { type: 'string' }, source: { type: 'string' } });
+        return await upCommand(io, dirOf(io, positionals), {
+          ...(typeof values.name === 'string' ? { name: values.name } : {}),
+          ...(typeof values.source === 'string' ? { source: values.source } : {}),
+        }, signal);
+      }
+      case 'ps': {
+        const { values } = parse(rest, { json: { type: 'boolean' } });
+        return await psCommand(io, { json: Boolean(values.json) });
+      }
+      case 'logs': {
+        const { values, positionals } = parse(rest, { follow: { type: 'boolean', short: 'f' }, session: { type: 'string' }, tail: { type: 'string' } });
+        if (positionals.length > 1) throw new CliError(`expected at most one service, got: ${positionals.join(' ')}`, EXIT.usage);
+        const tail = typeof values.tail === 'string' ? Number(values.tail) : undefined;
+        if (tail !== undefined && !(Number.isInteger(tail) && tail >= 0)) throw new CliError(`--tail takes a whole number, got "${String(values.tail)}"`, EXIT.usage);
+        return await logsCommand(io, io.cwd, {
+          follow: Boolean(values.follow),
+          ...(typeof values.session === 'string' ? { session: values.session } : {}),
+          ...(positionals[0] ? { service: positionals[0] } : {}),
+          ...(tail !== undefined ? { tail } : {}),
+        }, signal);
+      }
+      case 'exec': {
+        const dash = rest.indexOf('--');
+        const { values, positionals } = parse(dash < 0 ? rest : rest.slice(0, dash), { session: { type: 'string' } });
+        if (positionals.length !== 1 || dash < 0) throw new CliError('usage: repro exec <service> -- <command...>', EXIT.usage);
+        return await execCommand(io, io.cwd, { service: positionals[0]!, cmd: rest.slice(dash + 1), ...(typeof values.session === 'string' ? { session: values.session } : {}) }, signal);
+      }
+      case 'down': {
+        const { values, positionals } = parse(rest, { all: { type: 'boolean' } });
+        if (positionals.length > 1 || (values.all && positionals.length)) throw new CliError('usage: repro down [name] | repro down --all', EXIT.usage);
+        return await downCommand(io, io.cwd, { all: Boolean(values.all), ...(positionals[0] ? { name: positionals[0] } : {}) });
+      }
+      case undefined: case '-h': case '--help': case 'help':
+        io.out(USAGE);
+        return command === undefined ? EXIT.usage : EXIT.ok;
+      default:
+        throw new CliError(`unknown command "${command}"\n\n${USAGE}`, EXIT.usage);
+    }
+  } catch (e) {
+    if (e instanceof CliError) {
+      io.err(`repro: ${e.message}`);
+      return e.exitCode;
+    }
+    io.err(`repro: ${e instanceof Error ? e.message : String(e)}`);
+    return EXIT.error;
+  }
+}
+
+type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+
+function parse(args: string[], options: Options): ReturnType<typeof parseArgs> {
+  try {
+    return parseArgs({ args, options: options ?? {}, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new CliError(`${(e as Error).message}\n\n${USAGE}`, EXIT.usage);
+  }
+}
+
+function dirOf(io: Io, positionals: string[]): string {
+  if (positionals.length > 1) throw new CliError(`expected at most one folder, got: ${positionals.join(' ')}`, EXIT.usage);
+  return path.resolve(io.cwd, positionals[0] ?? '.');
+}
+
+if (require.main === module) {
+  // Ctrl-C cancels the running command cleanly (a starting session removes what it created);
+  // a second Ctrl-C exits at once.
+  const controller = new AbortController();
+  process.once('SIGINT', () => {
+    process.stderr.write('\ncancelling (Ctrl-C again to exit now)\n');
+    controller.abort();
+    process.once('SIGINT', () => process.exit(130));
+  });
+  main(process.argv.slice(2), processIo(), controller.signal).then((code) => { process.exitCode = code; });
+}

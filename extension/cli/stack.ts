@@ -1,0 +1,103 @@
+// repro up / ps / logs / exec / down: the stack on a real engine.
+import * as path from 'node:path';
+import { hasErrors } from '../core/manifest/diagnostics';
+import { readProject } from '../core/manifest/project';
+import { streamLogs } from '../core/stack/containerIo';
+import { execIn } from '../core/stack/containerIo';
+import { connectEngine } from '../core/stack/engineConnection';
+import { planSession, SESSION_ID } from '../core/stack/plan';
+import { listSessions, removeSession } from '../core/stack/teardown';
+import { CancelledError, up } from '../core/stack/up';
+import { CliError, EXIT } from './exitCodes';
+import { printDiagnostics, summary, type Io } from './output';
+import { resolveSession } from './session';
+
+const engine = () => connectEngine(process.env.REPRO_ENGINE_HOST ? { host: process.env.REPRO_ENGINE_HOST } : {});
+
+export async function upCommand(io: Io, dir: string, flags: { name?: string; source?: string }, signal: AbortSignal): Promise<number> {
+  const p = readProject(dir);
+  if (p.origin === 'none') throw new CliError(`No repro.yaml in ${dir}, and nothing to import.`, EXIT.noInput);
+  if (!p.manifest || hasErrors(p.diagnostics)) {
+    printDiagnostics(io, p.diagnostics);
+    io.err(`cannot start: ${summary(p.diagnostics)}`);
+    return EXIT.error;
+  }
+  const session = flags.name ?? p.manifest.project.name.replace(/_/g, '-');
+  if (!SESSION_ID.test(session)) throw new CliError(`invalid --name "${session}": use lower-case letters, digits, ".", "_" or "-" (at most 41).`, EXIT.usage);
+  const plan = planSession(p.manifest, {
+    session, sourceDir: path.resolve(flags.source ?? dir),
+    ...(process.env.REPRO_GATEWAY_IMAGE ? { gatewayImage: process.env.REPRO_GATEWAY_IMAGE } : {}),
+  });
+  const { docker, engine: kind, endpoint } = await engine();
+  io.err(`starting session ${session} on ${kind} at ${endpoint}`);
+  const started = performance.now();
+  try {
+    const stack = await up(docker, plan, {
+      signal,
+      selfHealthCheck: kind === 'podman',
+      onEvent: (e) => {
+        if (e.type === 'container') io.err(`  ${e.entry.padEnd(12)} ${e.state}`);
+        else if (e.type === 'step') io.err(`  ${e.message}`);
+        else if (e.progress.status === 'pulling') io.err(`  pulling ${e.progress.image}`);
+      },
+    });
+    io.err(`ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    for (const p2 of stack.published) {
+      io.out(`${p2.entry} ${p2.name}: ${p2.name === 'http' ? `http://127.0.0.1:${p2.hostPort}/` : `127.0.0.1:${p2.hostPort}`}`);
+    }
+    io.err(`stop it with: repro down ${session}`);
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof CancelledError) { io.err(e.message); return 130; }
+    throw e;
+  }
+}
+
+export async function psCommand(io: Io, flags: { json: boolean }): Promise<number> {
+  const { docker } = await engine();
+  const sessions = await listSessions(docker);
+  if (flags.json) { io.out(JSON.stringify(sessions, null, 2)); return EXIT.ok; }
+  if (!sessions.length) { io.out('no sessions'); return EXIT.ok; }
+  for (const s of sessions) {
+    io.out(`${s.session}  (project ${s.project || '?'}${s.incident ? `, incident ${s.incident}` : ''})`);
+    for (const c of s.containers) io.out(`  ${c.service.padEnd(12)} ${c.state.padEnd(8)} ${c.status.padEnd(28)} ${c.image}`);
+  }
+  return EXIT.ok;
+}
+
+export async function logsCommand(io: Io, dir: string, flags: { session?: string; follow: boolean; service?: string; tail?: number }, signal: AbortSignal): Promise<number> {
+  const { docker } = await engine();
+  const s = await resolveSession(docker, dir, flags.session);
+  const containers = s.containers.filter((c) => c.role !== 'gateway' && (!flags.service || c.service === flags.service));
+  if (!containers.length) throw new CliError(`No service "${flags.service}" in session ${s.session}: ${s.containers.map((c) => c.service).join(', ')}.`, EXIT.usage);
+  const width = Math.max(...containers.map((c) => c.service.length));
+  await Promise.all(containers.map((c) => streamLogs(docker, c.id, (l) => {
+    const line = `${c.service.padEnd(width)} | ${l.text}`;
+    if (l.stream === 'stderr') io.err(line); else io.out(line);
+  }, { follow: flags.follow, signal, ...(flags.tail !== undefined ? { tail: flags.tail } : {}) })));
+  return EXIT.ok;
+}
+
+export async function execCommand(io: Io, dir: string, flags: { session?: string; service: string; cmd: string[] }, signal: AbortSignal): Promise<number> {
+  if (!flags.cmd.length) throw new CliError('nothing to run: repro exec <service> -- <command...>', EXIT.usage);
+  const { docker } = await engine();
+  const s = await resolveSession(docker, dir, flags.session);
+  const c = s.containers.find((x) => x.service === flags.service);
+  if (!c) throw new CliError(`No service "${flags.service}" in session ${s.session}: ${s.containers.map((x) => x.service).join(', ')}.`, EXIT.usage);
+  const r = await execIn(docker, c.id, flags.cmd, { signal });
+  if (r.stdout) io.out(r.stdout.replace(/\n$/, ''));
+  if (r.stderr) io.err(r.stderr.replace(/\n$/, ''));
+  return r.exitCode;
+}
+
+export async function downCommand(io: Io, dir: string, flags: { name?: string; all: boolean }): Promise<number> {
+  const { docker } = await engine();
+  const names = flags.all ? (await listSessions(docker)).map((s) => s.session) : [(await resolveSession(docker, dir, flags.name)).session];
+  for (const name of names) {
+    const started = performance.now();
+    const r = await removeSession(docker, name);
+    io.out(`removed session ${name}: ${r.containers} container(s), ${r.networks} network(s), ${r.volumes} volume(s) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+  if (!names.length) io.out('no sessions');
+  return EXIT.ok;
+}

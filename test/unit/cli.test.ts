@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { main } from '../../extension/cli';
+import type { Io } from '../../extension/cli/output';
+import { tempDir, writeFiles } from './helpers';
+
+async function run(cwd: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: Io = { out: (s) => { out += s + '\n'; }, err: (s) => { err += s + '\n'; }, cwd };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+const MANIFEST = `version: 1
+project: { name: shop }
+apps:
+  web: { runtime: "nodejs:20", run: node server.js, port: 3000, relationships: { database: db } }
+services:
+  db: { type: "postgresql:15" }
+`;
+
+test('repro validate: 0 and a summary for a valid manifest', async () => {
+  const dir = writeFiles(tempDir(), { 'repro.yaml': MANIFEST });
+  const r = await run(dir, 'validate');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /valid: .*repro\.yaml: 1 app\(s\), 1 service\(s\); 0 errors, 0 warnings/);
+});
+
+test('repro validate: 1 and compiler-style lines for an invalid one', async () => {
+  const dir = writeFiles(tempDir(), { 'repro.yaml': MANIFEST.replace('postgresql:15', 'postgresql:latest') });
+  const r = await run(dir, 'validate', '.');
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^repro\.yaml:6:\d+: error bad-version \(services\.db\.type\): the version "latest"/m);
+  assert.match(r.err, /fix: Write an exact version/);
+});
+
+test('repro validate: 66 when there is nothing to read, 64 on a usage error', async () => {
+  const empty = tempDir();
+  assert.equal((await run(empty, 'validate')).code, 66);
+  assert.equal((await run(empty, 'frobnicate')).code, 64);
+  assert.equal((await run(empty, 'plan', '--jsn')).code, 64);
+  assert.equal((await run(empty, 'validate', 'a', 'b')).code, 64);
+});
+
+test('repro plan --json prints the session resources without creating anything', async () => {
+  const dir = writeFiles(tempDir(), { 'repro.yaml': MANIFEST });
+  const r = await run(dir, 'plan', '--json', '--name', 'incident-7');
+  assert.equal(r.code, 0, r.err);
+  const plan = JSON.parse(r.out) as { containers: { name: string; image: string }[]; networks: { name: string }[] };
+  assert.deepEqual(plan.containers.map((c) => [c.name, c.image]), [['repro-incident-7-db', 'postgres:15'], ['repro-incident-7-web', 'node:20'], ['repro-incident-7-gateway', 'busybox:1.36.1']]);
+  assert.deepEqual(plan.networks.map((n) => n.name), ['repro-incident-7-internal', 'repro-incident-7-edge']);
+  assert.equal((await run(dir, 'plan', '--name', 'Bad Name')).code, 64);
+});
+
+test('repro import writes repro.yaml from a compose file and refuses to overwrite it', async () => {
+  const dir = writeFiles(tempDir(), {
+    'compose.yaml': 'services:\n  db:\n    image: postgres:15.4\n  cache:\n    image: redis:7.2\n',
+  });
+  const r = await run(dir, 'import');
+  assert.equal(r.code, 0, r.err);
+  const written = fs.readFileSync(path.join(dir, 'repro.yaml'), 'utf8');
+  assert.match(written, /postgresql:15\.4/);
+  assert.match(written, /redis:7\.2/);
+  assert.equal((await run(dir, 'validate')).code, 0, 'what import writes validates');
+  const again = await run(dir, 'import');
+  assert.equal(again.code, 73);
+  assert.match(again.err, /already exists; not overwriting/);
+  assert.equal(fs.readFileSync(path.join(dir, 'repro.yaml'), 'utf8'), written, 'the file is untouched');
+});
