@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Prints the project's performance figures. Each figure comes with a baseline measured in the
+# same run, so ratios hold across machines. Targets are in the README.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
+
+echo "== bundles (production build)"
+node esbuild.mjs --production >/dev/null
+for f in dist/extension.js dist/webview.js dist/cli.js; do
+  printf '  %-20s %8.1f KB\n' "$f" "$(( $(stat -c %s "$f") ))e-3"
+done
+ext=$(stat -c %s dist/extension.js)
+printf '  extension bundle target < 1024 KB: %s\n' "$([ "$ext" -lt 1048576 ] && echo met || echo MISSED)"
+
+node node_modules/typescript/bin/tsc -p tsconfig.json
+echo "== manifest"
+node out/test/bench/manifest.bench.js
+
+echo "== activation in the real extension host (code-server)"
+bash scripts/provision/vscode.sh >/dev/null
+out=$(mktemp)
+REPRO_BENCH_OUT=$out REPRO_E2E_PHASES=inhost node test/e2e/run.mjs >/dev/null 2>&1 || true
+if [ -s "$out" ]; then
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    console.log(`  activate() ${r.activationMs.toFixed(1)} ms (target < 50 ms: ${r.activationMs < 50 ? "met" : "MISSED"})`);
+    if (r.baselineMs !== undefined) console.log(`  baseline: an empty function in the same host ${r.baselineMs.toFixed(3)} ms`);
+  ' "$out"
+else
+  echo "  (no figure: the extension-host run did not report; see node test/e2e/run.mjs)"
+fi
+rm -f "$out"
