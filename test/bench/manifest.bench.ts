@@ -2,10 +2,11 @@
 // a bare YAML parse of the same text (the floor any loader pays). Prints figures; asserts nothing.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 import { importProject } from '../../extension/core/manifest/importers/detect';
 import { manifestToYaml } from '../../extension/core/manifest/importers/write';
 import { loadManifestText } from '../../extension/core/manifest/loader';
+import { MAX_ALIASES } from '../../extension/core/manifest/yamlDocument';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const REALWORLD = path.join(ROOT, 'test/fixtures/realworld');
@@ -45,7 +46,7 @@ fs.mkdirSync(path.dirname(target), { recursive: true });
 fs.writeFileSync(target, text);
 
 const runs = 200;
-const baseline = median(() => parse(text, { merge: true, strict: false, uniqueKeys: false, logLevel: 'silent' }), runs);
+const baseline = median(() => parseDocument(text, { merge: true, strict: false, uniqueKeys: false, logLevel: 'silent' }).toJS({ maxAliasCount: MAX_ALIASES }), runs);
 const imported = median(() => importProject(dir), runs);
 const result = importProject(dir);
 const reproYaml = result?.manifest ? manifestToYaml(result.manifest) : '';
