@@ -14,6 +14,21 @@ const common = {
   legalComments: 'none',
 };
 
+// dockerode loads its BuildKit session support (gRPC + protobuf, ~380 KB) at start-up for
+// `buildImage({ version: '2' })`, which Repro never calls. Replacing that one module keeps the
+// extension bundle small; a call would fail with this message instead of a missing module.
+const noBuildkitSession = {
+  name: 'no-buildkit-session',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/session$/ }, (args) =>
+      /dockerode[\\/]lib$/.test(args.resolveDir) ? { path: 'dockerode-session', namespace: 'stub' } : undefined);
+    build.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
+      contents: "module.exports = function () { throw new Error('BuildKit sessions are not available in Repro'); };",
+      loader: 'js',
+    }));
+  },
+};
+
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
   {
@@ -28,6 +43,7 @@ const builds = [
     // ssh2 (dockerode's ssh:// transport) is bundled; its optional native speed-ups are loaded
     // in try/catch and fall back to pure JavaScript when absent, as in the packaged extension.
     external: ['vscode', 'cpu-features', '*.node'],
+    plugins: [noBuildkitSession],
     metafile: true,
   },
   {

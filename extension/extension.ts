@@ -3,6 +3,9 @@
 // read when a view first asks for it.
 import * as vscode from 'vscode';
 import { registerCommands } from './ui/commands';
+import { EngineProvider } from './ui/engine';
+import { isLeftOver, registerSessionCommands } from './ui/sessionCommands';
+import { SessionsTreeProvider } from './ui/sessionsTree';
 import { createLogger } from './ui/logger';
 import { ManifestStore } from './ui/manifestStore';
 import { ManifestTreeProvider } from './ui/manifestTree';
@@ -26,12 +29,34 @@ export function activate(context: vscode.ExtensionContext): ReproApi {
     vscode.window.createTreeView('repro.manifest', { treeDataProvider: tree, showCollapseAll: true }),
     registerCommands({ store, log }),
   );
+  const engine = new EngineProvider(log);
+  const sessions = new SessionsTreeProvider(engine, log);
+  context.subscriptions.push(
+    engine,
+    sessions,
+    vscode.window.createTreeView('repro.sessions', { treeDataProvider: sessions }),
+    registerSessionCommands({ store, engine, sessions, log }),
+  );
   // The Problems panel needs the manifest read; defer it so activation stays cheap.
   const timer = setTimeout(() => context.subscriptions.push(publishProblems(store)), 0);
-  context.subscriptions.push({ dispose: () => clearTimeout(timer) });
+  // Sessions left by a crash or a closed window are offered for collection, once the window
+  // has settled (the engine may be remote or slow to answer).
+  const sweep = setTimeout(() => void offerLeftovers(sessions), 3000);
+  context.subscriptions.push({ dispose: () => { clearTimeout(timer); clearTimeout(sweep); } });
   const activationMs = performance.now() - started;
   log.info(`[activate] ${activationMs.toFixed(1)} ms`);
   return { activationMs, store };
+}
+
+async function offerLeftovers(sessions: SessionsTreeProvider): Promise<void> {
+  const left = (await sessions.load()).filter(isLeftOver);
+  if (!left.length) return;
+  const names = left.map((s) => s.session).join(', ');
+  const pick = await vscode.window.showWarningMessage(
+    `Repro found ${left.length === 1 ? 'a session' : `${left.length} sessions`} left over from an earlier run (${names}): stopped containers, networks or volumes still on the engine.`,
+    'Remove', 'Show Sessions');
+  if (pick === 'Remove') await vscode.commands.executeCommand('repro.collectSessions');
+  if (pick === 'Show Sessions') await vscode.commands.executeCommand('repro.sessions.focus');
 }
 
 export function deactivate(): void {

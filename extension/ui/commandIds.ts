@@ -1,7 +1,7 @@
 // Every command Repro contributes. Kept free of `vscode` imports so a unit test can compare
 // it with package.json; the registration in commands.ts is typed against it, so a command
 // cannot be declared without a handler or handled without being declared.
-export const COMMANDS = {
+export const MANIFEST_COMMANDS = {
   refresh: 'repro.refresh',
   openManifest: 'repro.openManifest',
   openManifestAt: 'repro.openManifestAt',
@@ -11,5 +11,20 @@ export const COMMANDS = {
   showOutput: 'repro.showOutput',
 } as const;
 
+export const SESSION_COMMANDS = {
+  startSession: 'repro.startSession',
+  stopSession: 'repro.stopSession',
+  collectSessions: 'repro.collectSessions',
+  refreshSessions: 'repro.refreshSessions',
+  showContainerLogs: 'repro.showContainerLogs',
+  openContainerShell: 'repro.openContainerShell',
+  restartContainer: 'repro.restartContainer',
+  openInBrowser: 'repro.openInBrowser',
+} as const;
+
+export const COMMANDS = { ...MANIFEST_COMMANDS, ...SESSION_COMMANDS } as const;
+
 export type CommandKey = keyof typeof COMMANDS;
 export type CommandId = (typeof COMMANDS)[CommandKey];
+export type ManifestCommandKey = keyof typeof MANIFEST_COMMANDS;
+export type SessionCommandKey = keyof typeof SESSION_COMMANDS;

@@ -9,7 +9,7 @@ import { manifestToYaml } from '../core/manifest/importers/write';
 import { MANIFEST_FILE } from '../core/manifest/loader';
 import { starterManifest } from '../core/manifest/template';
 import { planSession } from '../core/stack/plan';
-import { COMMANDS, type CommandKey } from './commandIds';
+import { MANIFEST_COMMANDS, type ManifestCommandKey } from './commandIds';
 import type { Logger } from './logger';
 import type { ManifestStore } from './manifestStore';
 
@@ -21,7 +21,7 @@ export interface CommandDeps {
 type Handler = (...args: unknown[]) => unknown;
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable {
-  const handlers: Record<CommandKey, Handler> = {
+  const handlers: Record<ManifestCommandKey, Handler> = {
     refresh: () => deps.store.refresh(),
     openManifest: () => openManifest(deps),
     openManifestAt: (file, line, column) => openAt(file, line, column),
@@ -30,7 +30,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable {
     showPlan: () => showPlan(deps),
     showOutput: () => deps.log.show(true),
   };
-  return vscode.Disposable.from(...(Object.keys(handlers) as CommandKey[]).map((k) => vscode.commands.registerCommand(COMMANDS[k], handlers[k])));
+  return vscode.Disposable.from(...(Object.keys(handlers) as ManifestCommandKey[]).map((k) => vscode.commands.registerCommand(MANIFEST_COMMANDS[k], handlers[k])));
 }
 
 function targetFolder(deps: CommandDeps): vscode.WorkspaceFolder | undefined {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the images the tests use exist on the engine, under their official names:
-#   postgres:15   redis:7   node:20   busybox:latest
+#   postgres:15   redis:7   node:20   busybox:latest   busybox:1.36.1 (the sessions' gateway)
 #
 #   bash scripts/provision/images.sh              (idempotent; seconds when all are there)
 #   bash scripts/provision/images.sh --apt-deps   print the Debian packages it needs
@@ -13,6 +13,7 @@
 #      dev.repro.provisioned=true (remove them with
 #      `docker rmi $(docker images -q --filter label=dev.repro.provisioned=true)`):
 #        busybox:latest  busybox-static rootfs                                    2 MB   ~1 s
+#        busybox:1.36.1  the same rootfs (Debian's busybox: only its nc forwards ports)
 #        node:<major>    busybox rootfs + the host's node binary, the libraries
 #                        ldd lists, npm; the official image's entrypoint        120 MB   ~3 s
 #        postgres:15     mmdebstrap minbase bookworm + postgresql-15 (no LLVM JIT) 211 MB ~55 s
@@ -31,7 +32,7 @@
 # Env (mostly for testing this script without touching the real tags/cache):
 #   REPRO_IMAGE_PREFIX   prefix for every tag, e.g. "scratch/" -> scratch/postgres:15 (default "")
 #   REPRO_IMAGE_CACHE    rootfs/.deb cache (default /var/cache/repro-images)
-#   REPRO_IMAGES         which images (default "busybox node postgres redis")
+#   REPRO_IMAGES         which images (default "busybox gateway node postgres redis")
 #   REPRO_IMAGE_REUSE=0  do not use the repro-test/* shortcut
 #   REPRO_IMAGE_PULL=0   do not try docker pull
 #   REPRO_PULL_TIMEOUT   seconds (default 15)
@@ -45,7 +46,7 @@ die() { echo "images: ERROR: $*" >&2; exit 1; }
 
 PREFIX=${REPRO_IMAGE_PREFIX:-}
 CACHE=${REPRO_IMAGE_CACHE:-/var/cache/repro-images}
-WANT=${REPRO_IMAGES:-busybox node postgres redis}
+WANT=${REPRO_IMAGES:-busybox gateway node postgres redis}
 REUSE=${REPRO_IMAGE_REUSE:-1}
 PULL=${REPRO_IMAGE_PULL:-1}
 PULL_TIMEOUT=${REPRO_PULL_TIMEOUT:-15}
@@ -74,10 +75,12 @@ NODE_VER=$("$HOST_NODE" -p process.versions.node); NODE_MAJOR=${NODE_VER%%.*}
 tag_of() { # short name -> official tag
   case $1 in
     busybox) echo "${PREFIX}busybox:latest" ;;
+    # the image a session's gateway runs (DEFAULT_GATEWAY_IMAGE in extension/core/stack/plan.ts)
+    gateway) echo "${PREFIX}busybox:1.36.1" ;;
     node) echo "${PREFIX}node:$NODE_MAJOR" ;;
     postgres) echo "${PREFIX}postgres:15" ;;
     redis) echo "${PREFIX}redis:7" ;;
-    *) die "unknown image '$1' in REPRO_IMAGES (known: busybox node postgres redis)" ;;
+    *) die "unknown image '$1' in REPRO_IMAGES (known: busybox gateway node postgres redis)" ;;
   esac
 }
 
@@ -345,7 +348,7 @@ done
 for n in "${todo[@]}"; do
   t=$(tag_of "$n"); s=$(date +%s.%N)
   case $n in
-    busybox) build_busybox "$t"; say "$t built [$(elapsed "$s")]" ;;
+    busybox|gateway) build_busybox "$t"; say "$t built [$(elapsed "$s")]" ;;
     node) build_node "$t"; say "$t built from the host's node v$NODE_VER [$(elapsed "$s")]" ;;
   esac
 done

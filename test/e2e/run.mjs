@@ -27,6 +27,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -107,9 +108,9 @@ function profile(name) {
   return ['--config', path.join(tmp, 'config.yaml'), '--user-data-dir', ud, '--extensions-dir', exts];
 }
 /** A copy of the sample project (without its node_modules: the tests never run the app). */
-function sampleCopy(name) {
+function sampleCopy(name, { withModules = false } = {}) {
   const dest = path.join(tmp, 'ws', name);
-  fs.cpSync(SAMPLE, dest, { recursive: true, filter: (src) => !/[\\/](node_modules|\.git)$/.test(src) });
+  fs.cpSync(SAMPLE, dest, { recursive: true, filter: (src) => !(withModules ? /[\\/]\.git$/ : /[\\/](node_modules|\.git)$/).test(src) });
   return dest;
 }
 const csEnv = {
@@ -211,6 +212,32 @@ async function expectRows(page, expected, ms = 20000) {
     await sleep(100);
   }
 }
+/** Waits until the rows satisfy `ok`; returns them. */
+async function waitRows(page, ok, ms) {
+  const started = Date.now();
+  let rows = [];
+  for (;;) {
+    rows = await treeRows(page);
+    if (ok(rows)) return rows;
+    if (Date.now() - started > ms) throw new Error(`tree rows ${JSON.stringify(rows)} after ${ms} ms`);
+    await sleep(250);
+  }
+}
+// The engine as the user's machine has it: what a session left there, found by its label.
+const require = createRequire(import.meta.url);
+const Docker = require('dockerode');
+const docker = new Docker({ socketPath: (process.env.DOCKER_HOST || 'unix:///var/run/docker.sock').replace(/^unix:\/\//, '') });
+async function engineObjects(session) {
+  const filters = { label: [`dev.repro.session=${session}`] };
+  const [c, n, v] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks({ filters }), docker.listVolumes({ filters })]);
+  return [...c.map((x) => `container ${x.Names[0]}`), ...n.map((x) => `network ${x.Name}`), ...(v.Volumes ?? []).map((x) => `volume ${x.Name}`)];
+}
+async function removeFromEngine(session) { // clean-up after a failed check, so reruns start clean
+  const filters = { label: [`dev.repro.session=${session}`] };
+  for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
+  for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => {});
+  for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => {});
+}
 async function openWorkbench(browser, cs, folder) {
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } }); // fresh browser storage
   const page = await ctx.newPage();
@@ -221,8 +248,13 @@ async function openWorkbench(browser, cs, folder) {
 }
 async function openReproView(page) {
   await page.locator(`.part.activitybar a.action-label[aria-label="${EXTENSION_TITLE}"]`).click({ timeout: 30000 });
-  // a container with a single view hides the view's pane header and titles itself "Repro: Manifest"
-  await page.locator('.part.sidebar .composite.title', { hasText: 'Manifest' }).waitFor({ timeout: 15000 });
+  await page.locator('.part.sidebar .pane-header', { hasText: 'Manifest' }).waitFor({ timeout: 15000 });
+}
+/** A view's title action: shown in its pane header, which reveals its actions on hover. */
+async function viewAction(page, view, label) {
+  const header = page.locator('.part.sidebar .pane-header', { hasText: view });
+  await header.hover();
+  await header.locator(`.action-label[aria-label="${label}"]`).click({ timeout: 10000 });
 }
 /** Drags the sash between the side bar and the editor so long tree rows fit in a screenshot. */
 async function widenSidebar(page, width) {
@@ -310,7 +342,7 @@ try {
         await expectRows(page, ['Apps', 'web nodejs:20', 'Services', 'db postgresql:15', 'cache redis:7']);
       });
       await check('(a) the view\'s "Open repro.yaml" title button opens the manifest', async () => {
-        await page.locator('.part.sidebar .composite.title .action-label[aria-label="Open repro.yaml"]').click({ timeout: 10000 });
+        await viewAction(page, 'Manifest', 'Open repro.yaml');
         await page.locator('.part.editor .tab.active', { hasText: 'repro.yaml' }).waitFor({ timeout: 10000 });
         await widenSidebar(page, 440);
         await shot(page, 'manifest-tree.png');
@@ -374,6 +406,47 @@ try {
         if (!fs.existsSync(path.join(ws, 'repro.yaml'))) throw new Error('repro.yaml was not written to the folder');
       });
       await ctx.close();
+    }
+    // (d) a session on the real engine from the Sessions view, and nothing left after stopping it
+    {
+      const ws = sampleCopy('sample-shop-session', { withModules: true });
+      const session = `e2e-${process.pid}`;
+      const manifest = path.join(ws, 'repro.yaml');
+      fs.writeFileSync(manifest, fs.readFileSync(manifest, 'utf8').replace(/name: shop\b/, `name: ${session}`));
+      const { ctx, page } = await openWorkbench(browser, cs, ws);
+      onFail = failShot(page);
+      let appPort;
+      try {
+        await check('(d) "Start Session" brings the sample stack up and the Sessions view shows every service healthy with its ports', async () => {
+          await openReproView(page);
+          await expectRows(page, ['Apps', 'web nodejs:20']);
+          await viewAction(page, 'Sessions', 'Start Session');
+          const rows = await waitRows(page, (r) => r.some((x) => x.startsWith(`${session} `))
+            && ['web', 'db', 'cache'].every((svc) => r.some((x) => x.startsWith(`${svc} healthy`))), 180000);
+          const web = rows.find((x) => x.startsWith('web healthy'));
+          appPort = Number(/http 127\.0\.0\.1:(\d+)/.exec(web)?.[1]);
+          if (!appPort) throw new Error(`no http port on the web row: ${web}`);
+          if (!/debug 127\.0\.0\.1:\d+/.test(web)) throw new Error(`no debug port on the web row: ${web}`);
+        });
+        await check('(d) the app answers on its published port and reaches PostgreSQL and Redis (/health)', async () => {
+          const res = await fetch(`http://127.0.0.1:${appPort}/health`);
+          const body = await res.text();
+          if (res.status !== 200) throw new Error(`/health ${res.status}: ${body}`);
+          await widenSidebar(page, 560);
+          await shot(page, 'sessions.png');
+        });
+        await check('(d) "Stop Session" on the session row removes every container, network and volume of the session', async () => {
+          const row = page.locator(ROWS, { hasText: session }).first();
+          await row.hover();
+          await row.locator('.action-label[aria-label="Stop Session"]').click({ timeout: 10000 });
+          await waitRows(page, (r) => !r.some((x) => x.startsWith(`${session} `)), 60000);
+          const left = await engineObjects(session);
+          if (left.length) throw new Error(`left on the engine: ${left.join(', ')}`);
+        });
+      } finally {
+        await removeFromEngine(session);
+        await ctx.close();
+      }
     }
     onFail = async () => {};
     await cs.stop();

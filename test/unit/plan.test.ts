@@ -69,9 +69,9 @@ test('exact images from the catalogue, relationships as env vars, debugger and r
   assert.deepEqual(by('db').health?.test.slice(0, 1), ['pg_isready']);
 });
 
-test('start order: independent services first and together, the app after them', () => {
+test('start order: independent services first and together (with the gateway, which needs nothing), the app after them', () => {
   const plan = planSession(manifest(), { session: 's1' });
-  assert.deepEqual(plan.waves, [['repro-s1-cache', 'repro-s1-db', 'repro-s1-search'], ['repro-s1-web'], ['repro-s1-gateway']]);
+  assert.deepEqual(plan.waves, [['repro-s1-cache', 'repro-s1-db', 'repro-s1-search', 'repro-s1-gateway'], ['repro-s1-web']]);
 });
 
 test('every resource carries the session labels and a data volume per stateful service', () => {

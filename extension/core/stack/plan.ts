@@ -12,7 +12,7 @@ import { runtimeKind, serviceKind, shellPortCheck } from '../manifest/catalogue'
 import { relationshipGraph, startWaves, targetName } from '../manifest/graph';
 import type { App, Manifest, Service } from '../manifest/schema';
 import { splitTypeVersion } from '../manifest/versions';
-import { LABEL, sessionLabels } from './labels';
+import { formatPublish, LABEL, sessionLabels } from './labels';
 
 export interface PlannedPort {
   /** The app the port leads to. */
@@ -127,7 +127,9 @@ export function planSession(m: Manifest, opts: PlanOptions): Plan {
     networks.push({ name: edge, internal: false, labels });
     const gateway = planGateway(prefix, internal, edge, labels, published, opts.gatewayImage ?? DEFAULT_GATEWAY_IMAGE);
     containers.push(gateway);
-    waves.push([gateway.name]);
+    // The gateway resolves an app's name per connection, so it needs nothing started before
+    // it: it starts with the first wave instead of after the apps (about 0.7 s less to wait).
+    if (waves[0]) waves[0].push(gateway.name); else waves.push([gateway.name]);
   }
   return { session: opts.session, project: m.project.name, networks, volumes, containers, waves, published };
 }
@@ -166,7 +168,7 @@ function planGateway(
     health: { test: ['sh', '-c', listening], intervalMs: 100, timeoutMs: 2000, retries: 300, startPeriodMs: 0 },
     resources: { memoryBytes: 64 * 1024 ** 2 },
     dependsOn: [],
-    labels: { ...labels, [LABEL.service]: 'gateway', [LABEL.role]: 'gateway' },
+    labels: { ...labels, [LABEL.service]: 'gateway', [LABEL.role]: 'gateway', [LABEL.publish]: formatPublish(published) },
   };
 }
 

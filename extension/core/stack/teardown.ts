@@ -1,14 +1,40 @@
 // Finding and removing what a session created, by label. Used by `down`, by `up` when it fails
 // or is cancelled, and to collect sessions left behind by a crash.
 import type Docker from 'dockerode';
-import { LABEL } from './labels';
+import { LABEL, parsePublish } from './labels';
+
+/** What a person wants to know of a container at a glance. */
+export type ContainerHealth = 'starting' | 'healthy' | 'unhealthy' | 'running' | 'exited';
+
+export interface SessionContainer {
+  id: string;
+  name: string;
+  service: string;
+  role: string;
+  image: string;
+  /** The engine's state ("running", "exited", ...) and status text ("Up 3 minutes (healthy)"). */
+  state: string;
+  status: string;
+  health: ContainerHealth;
+  /** What the host reaches of this container, through the session's gateway. */
+  ports: { name: string; targetPort: number; hostPort: number }[];
+}
 
 export interface SessionSummary {
   session: string;
   project: string;
   incident?: string;
-  containers: { id: string; name: string; service: string; role: string; image: string; state: string; status: string }[];
+  containers: SessionContainer[];
   created: number;
+}
+
+export function healthOf(state: string, status: string): ContainerHealth {
+  if (state === 'running') {
+    if (/\(unhealthy\)/.test(status)) return 'unhealthy';
+    if (/\(health: starting\)/.test(status)) return 'starting';
+    return /\(healthy\)/.test(status) ? 'healthy' : 'running';
+  }
+  return state === 'created' || state === 'restarting' ? 'starting' : 'exited';
 }
 
 /**
@@ -35,8 +61,17 @@ export async function listSessions(docker: Docker): Promise<SessionSummary[]> {
   for (const c of containers) {
     get(c.Labels, c.Created * 1000).containers.push({
       id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, ''), service: c.Labels[LABEL.service] ?? '', role: c.Labels[LABEL.role] ?? '',
-      image: c.Image, state: c.State, status: c.Status,
+      image: c.Image, state: c.State, status: c.Status, health: healthOf(c.State, c.Status), ports: [],
     });
+  }
+  // The gateway publishes the apps' ports; show each on the app it leads to.
+  for (const g of containers.filter((c) => c.Labels[LABEL.role] === 'gateway')) {
+    const s = sessions.get(g.Labels[LABEL.session]!);
+    for (const p of parsePublish(g.Labels[LABEL.publish])) {
+      const bound = g.Ports.find((x) => x.PrivatePort === p.containerPort && x.PublicPort);
+      const app = s?.containers.find((c) => c.service === p.entry && c.role === 'app');
+      if (bound && app) app.ports.push({ name: p.name, targetPort: p.targetPort, hostPort: bound.PublicPort });
+    }
   }
   for (const n of networks) get(n.Labels ?? {}, Date.parse(n.Created ?? '') || Date.now());
   for (const v of volumes.Volumes ?? []) {

@@ -42,8 +42,11 @@ export class SessionExistsError extends Error {
 }
 
 export class CancelledError extends Error {
-  constructor() {
-    super('Cancelled; everything the session had created was removed.');
+  /** @param cleanupProblem why removing what the session had created failed, if it did */
+  constructor(readonly cleanupProblem?: string) {
+    super(cleanupProblem === undefined
+      ? 'Cancelled; everything the session had created was removed.'
+      : `Cancelled, but removing what the session had created failed: ${cleanupProblem}`);
     this.name = 'CancelledError';
   }
 }
@@ -94,14 +97,15 @@ export async function up(docker: Docker, plan: Plan, opts: UpOptions = {}): Prom
     };
   } catch (e) {
     emit({ type: 'step', message: 'removing what the session created' });
+    let cleanupProblem: string | undefined;
     try {
       // Nothing of a failed start is worth a graceful stop: kill and remove at once.
       await removeSession(docker, plan.session, { graceSeconds: 0 });
     } catch (cleanup) {
-      const why = cleanup instanceof Error ? cleanup.message : String(cleanup);
-      if (e instanceof Error) e.message += `\nRemoving what the session created failed too: ${why}`;
+      cleanupProblem = `${cleanup instanceof Error ? cleanup.message : String(cleanup)} (repro down ${plan.session} retries it)`;
     }
-    if (opts.signal?.aborted) throw new CancelledError();
+    if (opts.signal?.aborted) throw new CancelledError(cleanupProblem);
+    if (cleanupProblem && e instanceof Error) e.message += `\nRemoving what the session created failed too: ${cleanupProblem}`;
     throw e;
   }
 }

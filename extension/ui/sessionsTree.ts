@@ -1,0 +1,142 @@
+// The Sessions view: every reproduction on the engine (found by label, so sessions started by
+// the CLI or left by a crash show too), each with its containers' state, image and ports.
+// It follows the engine's event stream while visible, so states change as they happen.
+import * as vscode from 'vscode';
+import { LABEL } from '../core/stack/labels';
+import { listSessions, type ContainerHealth, type SessionContainer, type SessionSummary } from '../core/stack/teardown';
+import type { EngineProvider } from './engine';
+import type { Logger } from './logger';
+
+export type SessionNode =
+  | { kind: 'session'; session: SessionSummary }
+  | { kind: 'container'; session: SessionSummary; container: SessionContainer }
+  | { kind: 'message'; text: string; detail?: string };
+
+const HEALTH_ICON: Record<ContainerHealth, vscode.ThemeIcon> = {
+  healthy: new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed')),
+  running: new vscode.ThemeIcon('circle-filled', new vscode.ThemeColor('testing.iconPassed')),
+  starting: new vscode.ThemeIcon('loading~spin'),
+  unhealthy: new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')),
+  exited: new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground')),
+};
+
+export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<SessionNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private sessions: SessionSummary[] = [];
+  private error: string | undefined;
+  private events: NodeJS.ReadableStream | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(private readonly engine: EngineProvider, private readonly log: Logger) {
+    this.subscriptions.push(engine.onDidChange(() => { this.stopEvents(); this.refresh(); }));
+  }
+
+  /** The sessions as last read. */
+  current(): readonly SessionSummary[] {
+    return this.sessions;
+  }
+
+  /** Re-reads the engine soon (coalesces bursts of engine events). */
+  refresh(delayMs = 0): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => { this.refreshTimer = undefined; void this.load(); }, delayMs);
+  }
+
+  async load(): Promise<readonly SessionSummary[]> {
+    try {
+      const { docker } = await this.engine.get();
+      this.sessions = await listSessions(docker);
+      this.error = undefined;
+      this.followEvents(docker);
+    } catch (e) {
+      this.sessions = [];
+      this.error = (e as Error).message;
+    }
+    void vscode.commands.executeCommand('setContext', 'repro.hasSessions', this.sessions.length > 0);
+    this.changed.fire(undefined);
+    return this.sessions;
+  }
+
+  private followEvents(docker: import('dockerode')): void {
+    if (this.events) return;
+    docker.getEvents({ filters: { label: [LABEL.session], type: ['container'] } }).then((stream) => {
+      this.events = stream;
+      stream.on('data', () => this.refresh(150));
+      stream.on('error', () => { this.events = undefined; });
+      stream.on('end', () => { this.events = undefined; });
+    }, (e: unknown) => this.log.warn(`[sessions] no engine events: ${(e as Error).message}`));
+  }
+
+  private stopEvents(): void {
+    (this.events as unknown as { destroy?: () => void } | undefined)?.destroy?.();
+    this.events = undefined;
+  }
+
+  async getChildren(node?: SessionNode): Promise<SessionNode[]> {
+    if (!node) {
+      if (!this.sessions.length && !this.error) await this.load();
+      if (this.error) return [{ kind: 'message', text: 'No container engine answered', detail: this.error }];
+      return this.sessions.map((session) => ({ kind: 'session', session }));
+    }
+    if (node.kind !== 'session') return [];
+    const order = { app: 0, service: 1, gateway: 2 } as Record<string, number>;
+    return [...node.session.containers]
+      .sort((a, b) => (order[a.role] ?? 3) - (order[b.role] ?? 3) || a.service.localeCompare(b.service))
+      .map((container) => ({ kind: 'container', session: node.session, container }));
+  }
+
+  getTreeItem(node: SessionNode): vscode.TreeItem {
+    if (node.kind === 'message') {
+      const item = new vscode.TreeItem(node.text);
+      item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
+      item.description = 'see the tooltip';
+      item.tooltip = node.detail;
+      item.contextValue = 'engineError';
+      return item;
+    }
+    if (node.kind === 'session') {
+      const s = node.session;
+      const item = new vscode.TreeItem(s.session, vscode.TreeItemCollapsibleState.Expanded);
+      const counts = summarise(s.containers);
+      item.description = [s.project === s.session ? '' : s.project, s.incident ? `incident ${s.incident}` : '', counts].filter(Boolean).join(' · ');
+      item.iconPath = new vscode.ThemeIcon(s.containers.some((c) => c.health === 'exited' || c.health === 'unhealthy') ? 'debug-disconnect' : 'vm-running');
+      item.contextValue = 'session';
+      item.id = `session:${s.session}`;
+      item.tooltip = new vscode.MarkdownString(`**${s.session}**  \nproject \`${s.project}\`${s.incident ? `  \nincident \`${s.incident}\`` : ''}  \nstarted ${new Date(s.created).toLocaleString()}  \n${counts}`);
+      return item;
+    }
+    const c = node.container;
+    const item = new vscode.TreeItem(c.service || c.name);
+    const ports = c.ports.map((p) => `${p.name} 127.0.0.1:${p.hostPort}`).join(', ');
+    item.description = [c.health, c.image, ports].filter(Boolean).join(' · ');
+    item.iconPath = HEALTH_ICON[c.health];
+    item.id = `container:${c.id}`;
+    item.contextValue = `container-${c.state === 'running' ? 'running' : 'stopped'}`;
+    const md = new vscode.MarkdownString(`**${c.service}** (${c.role}) in session \`${node.session.session}\`  \n`);
+    md.appendMarkdown(`image \`${c.image}\`  \n${c.status}  \ncontainer \`${c.name}\``);
+    for (const p of c.ports) md.appendMarkdown(`  \n${p.name}: 127.0.0.1:${p.hostPort} → ${c.service}:${p.targetPort}`);
+    item.tooltip = md;
+    item.command = { command: 'repro.showContainerLogs', title: 'Show Logs', arguments: [node] };
+    return item;
+  }
+
+  dispose(): void {
+    this.stopEvents();
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    for (const d of this.subscriptions) d.dispose();
+    this.changed.dispose();
+  }
+}
+
+function summarise(cs: readonly SessionContainer[]): string {
+  const n = (h: ContainerHealth) => cs.filter((c) => c.health === h).length;
+  const parts = [
+    n('healthy') + n('running') ? `${n('healthy') + n('running')} up` : '',
+    n('starting') ? `${n('starting')} starting` : '',
+    n('unhealthy') ? `${n('unhealthy')} unhealthy` : '',
+    n('exited') ? `${n('exited')} exited` : '',
+  ].filter(Boolean);
+  return parts.join(', ') || 'no containers';
+}
