@@ -41,6 +41,13 @@ Exit codes: 0 ok, 1 invalid manifest or failure, 64 usage error, 66 nothing to r
 
 export async function main(argv: string[], io: Io = processIo(), signal: AbortSignal = new AbortController().signal): Promise<number> {
   const [command, ...rest] = argv;
+  // "repro <command> --help" prints the usage rather than an unknown-option error; after "--"
+  // the words belong to the command run by exec.
+  const own = rest.indexOf('--') < 0 ? rest : rest.slice(0, rest.indexOf('--'));
+  if (command !== undefined && (own.includes('--help') || own.includes('-h'))) {
+    io.out(USAGE);
+    return EXIT.ok;
+  }
   try {
     switch (command) {
       case 'validate': {

@@ -60,7 +60,10 @@ export async function psCommand(io: Io, flags: { json: boolean }): Promise<numbe
   if (!sessions.length) { io.out('no sessions'); return EXIT.ok; }
   for (const s of sessions) {
     io.out(`${s.session}  (project ${s.project || '?'}${s.incident ? `, incident ${s.incident}` : ''})`);
-    for (const c of s.containers) io.out(`  ${c.service.padEnd(12)} ${c.state.padEnd(8)} ${c.status.padEnd(28)} ${c.image}`);
+    for (const c of s.containers) {
+      const ports = c.ports.map((p) => `${p.name} 127.0.0.1:${p.hostPort}`).join(', ');
+      io.out(`  ${c.service.padEnd(12)} ${c.health.padEnd(9)} ${c.image.padEnd(22)} ${ports || c.status}`);
+    }
   }
   return EXIT.ok;
 }
