@@ -17,6 +17,10 @@ node node_modules/typescript/bin/tsc -p tsconfig.json
 echo "== manifest"
 node out/test/bench/manifest.bench.js
 
+echo "== stack on the real engine (sample project)"
+bash scripts/provision/engine.sh >/dev/null && bash scripts/provision/images.sh >/dev/null
+node out/test/bench/stack.bench.js 5
+
 echo "== activation in the real extension host (code-server)"
 bash scripts/provision/vscode.sh >/dev/null
 out=$(mktemp)

@@ -51,12 +51,12 @@ export async function waitReady(docker: Docker, id: string, name: string, opts: 
       const status = info.State.Health?.Status;
       if (status === 'healthy') return;
       const lastLog = info.State.Health?.Log?.at(-1);
-      if (lastLog) lastCheck = `${lastLog.ExitCode}: ${lastLog.Output.trim().split('\n').at(-1) ?? ''}`;
+      if (lastLog) lastCheck = checkResult(lastLog.ExitCode, lastLog.Output);
     } else {
       try {
         const r = await execIn(docker, id, opts.test, opts.signal ? { signal: opts.signal } : {});
         if (r.exitCode === 0) return;
-        lastCheck = `${r.exitCode}: ${(r.stderr || r.stdout).trim().split('\n').at(-1) ?? ''}`;
+        lastCheck = checkResult(r.exitCode, r.stderr || r.stdout);
       } catch (e) {
         lastCheck = e instanceof Error ? e.message : String(e);
       }
@@ -69,4 +69,10 @@ export async function waitReady(docker: Docker, id: string, name: string, opts: 
     // Poll quickly at first (most services are ready in a second or two), then back off.
     await sleep(attempt < 20 ? 100 : 300, opts.signal);
   }
+}
+
+/** "exit 1: connection refused", or "exit 1 (no output)" rather than a dangling colon. */
+function checkResult(code: number, output: string): string {
+  const last = output.trim().split('\n').at(-1)?.trim();
+  return last ? `exit ${code}: ${last}` : `exit ${code}, no output`;
 }
