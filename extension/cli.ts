@@ -6,6 +6,7 @@ import { CliError, EXIT } from './cli/exitCodes';
 import { importCommand } from './cli/import';
 import { processIo, type Io } from './cli/output';
 import { planCommand } from './cli/plan';
+import { receiptCommand, reproduceCommand, sessionsCommand } from './cli/reproduce';
 import { downCommand, execCommand, logsCommand, psCommand, upCommand } from './cli/stack';
 import { validateCommand } from './cli/validate';
 
@@ -31,12 +32,28 @@ Commands:
       --tail <n>              only the last n lines per service
       --session <name>        which session (default: the project's, or the only one)
   exec <service> -- <cmd...>  run a command in a service's container (--session as above)
-  down [name] [--all]         stop a session and remove its containers, networks, volumes
+  down [name] [--all]         stop a session and remove its containers, networks, volumes,
+                              and its worktree unless files in it were changed
+      --discard               remove the worktree even when it has changes
+  reproduce <link|file|->     reproduce an incident from a reproduce link, an alert payload
+                              file (Alertmanager, Grafana, PagerDuty, Sentry, Datadog,
+                              Opsgenie) or - for a payload on standard input: its commit in
+                              an isolated worktree, its stack on the engine, a receipt
+      --dir <dir>             the project's clone (default: the current folder)
+      --yes                   do not ask for confirmation
+      --name <session>        session name (default: project and incident id)
+      --remote <name>         remote to fetch a missing commit from (default: origin)
+  sessions [--json]           list reproductions (their receipts) and whether they still run
+  receipt <session> [--json]  print a reproduction's receipt (Markdown, or JSON)
+
+Payload links (payload=https://...) are fetched only from hosts in REPRO_TRUSTED_ALERT_HOSTS
+(comma-separated: alerts.example.com,*.example.org). Files go under REPRO_HOME (default
+~/.local/state/repro).
 
 Engine: repro.engine.host / REPRO_ENGINE_HOST, else DOCKER_HOST, the Docker context, the
 default Docker and Podman sockets.
 
-Exit codes: 0 ok, 1 invalid manifest or failure, 64 usage error, 66 nothing to read,
+Exit codes: 0 ok, 1 invalid manifest, refused incident or failure, 64 usage error, 66 nothing to read,
 73 refused to overwrite, 130 cancelled; exec exits with the command's code.`;
 
 export async function main(argv: string[], io: Io = processIo(), signal: AbortSignal = new AbortController().signal): Promise<number> {
@@ -96,9 +113,29 @@ export async function main(argv: string[], io: Io = processIo(), signal: AbortSi
         return await execCommand(io, io.cwd, { service: positionals[0]!, cmd: rest.slice(dash + 1), ...(typeof values.session === 'string' ? { session: values.session } : {}) }, signal);
       }
       case 'down': {
-        const { values, positionals } = parse(rest, { all: { type: 'boolean' } });
-        if (positionals.length > 1 || (values.all && positionals.length)) throw new CliError('usage: repro down [name] | repro down --all', EXIT.usage);
-        return await downCommand(io, io.cwd, { all: Boolean(values.all), ...(positionals[0] ? { name: positionals[0] } : {}) });
+        const { values, positionals } = parse(rest, { all: { type: 'boolean' }, discard: { type: 'boolean' } });
+        if (positionals.length > 1 || (values.all && positionals.length)) throw new CliError('usage: repro down [name] [--discard] | repro down --all', EXIT.usage);
+        return await downCommand(io, io.cwd, { all: Boolean(values.all), discard: Boolean(values.discard), ...(positionals[0] ? { name: positionals[0] } : {}) });
+      }
+      case 'reproduce': {
+        const { values, positionals } = parse(rest, { dir: { type: 'string' }, yes: { type: 'boolean', short: 'y' }, name: { type: 'string' }, remote: { type: 'string' } });
+        if (positionals.length !== 1) throw new CliError('usage: repro reproduce <link|payload-file|-> [--dir <clone>] [--yes]', EXIT.usage);
+        return await reproduceCommand(io, positionals[0]!, {
+          dir: path.resolve(io.cwd, typeof values.dir === 'string' ? values.dir : '.'),
+          yes: Boolean(values.yes),
+          ...(typeof values.name === 'string' ? { name: values.name } : {}),
+          ...(typeof values.remote === 'string' ? { remote: values.remote } : {}),
+        }, signal);
+      }
+      case 'sessions': {
+        const { values, positionals } = parse(rest, { json: { type: 'boolean' } });
+        if (positionals.length) throw new CliError('usage: repro sessions [--json]', EXIT.usage);
+        return await sessionsCommand(io, { json: Boolean(values.json) });
+      }
+      case 'receipt': {
+        const { values, positionals } = parse(rest, { json: { type: 'boolean' } });
+        if (positionals.length !== 1) throw new CliError('usage: repro receipt <session> [--json]', EXIT.usage);
+        return receiptCommand(io, positionals[0]!, { json: Boolean(values.json) });
       }
       case undefined: case '-h': case '--help': case 'help':
         io.out(USAGE);

@@ -6,7 +6,10 @@ import { streamLogs } from '../core/stack/containerIo';
 import { execIn } from '../core/stack/containerIo';
 import { connectEngine } from '../core/stack/engineConnection';
 import { planSession, SESSION_ID } from '../core/stack/plan';
-import { listSessions, removeSession } from '../core/stack/teardown';
+import { listSessions } from '../core/stack/teardown';
+import { endSession, listReceipts } from '../core/session/lifecycle';
+import { reproHome } from '../core/session/storage';
+import type Docker from 'dockerode';
 import { CancelledError, up } from '../core/stack/up';
 import { CliError, EXIT } from './exitCodes';
 import { printDiagnostics, summary, type Io } from './output';
@@ -93,14 +96,26 @@ export async function execCommand(io: Io, dir: string, flags: { session?: string
   return r.exitCode;
 }
 
-export async function downCommand(io: Io, dir: string, flags: { name?: string; all: boolean }): Promise<number> {
+export async function downCommand(io: Io, dir: string, flags: { name?: string; all: boolean; discard: boolean }): Promise<number> {
   const { docker } = await engine();
-  const names = flags.all ? (await listSessions(docker)).map((s) => s.session) : [(await resolveSession(docker, dir, flags.name)).session];
+  const home = reproHome();
+  const names = flags.all ? (await listSessions(docker)).map((s) => s.session) : [await downTarget(docker, dir, home, flags.name)];
   for (const name of names) {
     const started = performance.now();
-    const r = await removeSession(docker, name);
-    io.out(`removed session ${name}: ${r.containers} container(s), ${r.networks} network(s), ${r.volumes} volume(s) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    const e = await endSession(docker, name, home, { discardChanges: flags.discard });
+    const r = e.removed;
+    io.out(`removed session ${name}: ${r.containers} container(s), ${r.networks} network(s), ${r.volumes} volume(s)${e.worktreeRemoved ? ', its worktree' : ''} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    if (e.worktreeKept) io.err(`kept the worktree ${e.worktreeKept.path}: ${e.worktreeKept.reason}`);
   }
   if (!names.length) io.out('no sessions');
   return EXIT.ok;
+}
+
+/**
+ * The session `down` means. A named session whose containers are gone but whose receipt says
+ * it did not end (its worktree may still be there) can still be ended.
+ */
+async function downTarget(docker: Docker, dir: string, home: string, name: string | undefined): Promise<string> {
+  if (name && listReceipts(home).some((r) => r.session === name && !r.endedAt)) return name;
+  return (await resolveSession(docker, dir, name)).session;
 }

@@ -195,7 +195,7 @@ export async function listWorktrees(repo: Repository): Promise<ListedWorktree[]>
 }
 
 /** What differs in the worktree from a clean checkout of `sha`; empty when nothing does. */
-async function worktreeChanges(wt: string, sha: string): Promise<string[]> {
+export async function worktreeChanges(wt: string, sha: string): Promise<string[]> {
   try {
     const head = (await runGit(wt, ['rev-parse', '--verify', 'HEAD'])).stdout.trim();
     const changes = head === sha ? [] : [`HEAD is at ${head.slice(0, SHORT)}`];
