@@ -7,7 +7,7 @@
 // values become Incident fields, and a payload URL is only returned for the caller to fetch.
 import { createHash } from 'node:crypto';
 import {
-  EXPECTED, MAX_CHARS, checkBody, checkCommit, checkFrames, checkHeaders, checkIncidentId, checkMethod, checkName, checkPath,
+  EXPECTED, MAX_CHARS, leftover, checkBody, checkCommit, checkFrames, checkHeaders, checkIncidentId, checkMethod, checkName, checkPath,
   checkRelease, checkRepo, checkTime, checkTitle, checkUrl, type Check,
 } from './linkParams';
 import { splitQuery } from './linkQuery';
@@ -102,7 +102,8 @@ function parse(uri: string | UriParts, opts: LinkOptions): ReproduceLink {
     }
     const p = name as LinkParam;
     if (value.length > MAX_CHARS[p]!) {
-      errors.push(`${p}: is ${value.length} characters long; at most ${MAX_CHARS[p]} are accepted; expected ${EXPECTED[p]}`);
+      // An unrendered template expression is often longer than the value it stands for.
+      errors.push(`${p}: is ${value.length} characters long; at most ${MAX_CHARS[p]} are accepted${leftover(value)}; expected ${EXPECTED[p]}`);
       continue;
     }
     // An empty value is what a template gives for a label the alert does not have.

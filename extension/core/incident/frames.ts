@@ -121,7 +121,12 @@ function mapOne(frame: StackFrame, index: RepoIndex): MappedFrame {
   if (frame.inApp === false) return { frame, reason: 'not application code (the alert marks the frame as a library frame)' };
   if (typeof frame.file !== 'string') return { frame, reason: 'the frame has no file' };
   const n = normaliseFramePath(frame.file);
-  if ('reason' in n) return { frame, reason: n.reason };
+  if ('reason' in n) {
+    // "internal/..." is also a folder of many repositories (Go's internal packages): a path that
+    // is exactly a repository file is that file, not a Node.js built-in.
+    const own = frame.file.startsWith('internal/') ? index.byPath.get(frame.file) : undefined;
+    return own ? { frame, file: own } : { frame, reason: n.reason };
+  }
   const dep = n.segments.find((s) => DEPENDENCY_DIRS.has(s));
   if (dep) return { frame, reason: `in ${dep} (an installed dependency, not the repository's code)` };
 

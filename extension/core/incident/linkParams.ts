@@ -6,13 +6,13 @@ import { checkFrame, type RawFrame } from './frameCheck';
 import { HTTP_METHODS, LIMITS, isName, isRelease, isSha, ID_PATTERN, type HttpMethod, type StackFrame } from './model';
 import { headerValueProblem, isHeaderName, isSecretHeader, normaliseMethod, pathProblem } from './request';
 import { normaliseRemoteUrl } from '../git/remoteUrl';
-import { cleanText, hasControlChars, httpUrl, isObj, normaliseTime, quote } from './values';
+import { cleanText, hasControlChars, hideCredentials, httpUrl, isObj, normaliseTime, quote } from './values';
 
 export type Check<T> = { ok: true; value: T; warnings?: string[] } | { ok: false; error: string };
 
 /** Text that still looks like the alert tool's template: the tool had no value for it. */
 const TEMPLATE_LEFTOVER = /\{\{|\}\}|\$\{|^\$[A-Z][A-Z0-9_]*$/;
-const leftover = (v: string): string => (TEMPLATE_LEFTOVER.test(v) ? ' (it looks like a template variable the alert tool did not fill in)' : '');
+export const leftover = (v: string): string => (TEMPLATE_LEFTOVER.test(v) ? ' (it looks like a template variable the alert tool did not fill in)' : '');
 
 const fail = <T>(error: string): Check<T> => ({ ok: false, error });
 
@@ -23,7 +23,7 @@ export const MAX_CHARS: Record<string, number> = {
 };
 
 export const EXPECTED: Record<string, string> = {
-  incident: 'the alert\'s id: 1 to 128 letters, digits and . _ : -, e.g. incident=INC-1234',
+  incident: 'the alert\'s id: 1 to 128 letters, digits and . _ : -, starting with a letter or digit, e.g. incident=INC-1234',
   title: 'one line of text, at most 1024 characters',
   commit: 'a git commit sha: 7 to 40 hexadecimal digits, e.g. commit=4f2c9a1',
   release: 'a tag or version: letters, digits and . _ / @ + -, starting with a letter or digit, at most 128, no "..", e.g. release=v1.4.2',
@@ -86,16 +86,18 @@ export function checkPath(v: string): Check<string> {
 
 export function checkUrl(v: string): Check<string> {
   const u = httpUrl(v);
-  return u ? { ok: true, value: u } : fail(`url: ${quote(v)} is not an http(s) address without credentials; expected ${EXPECTED.url}`);
+  return u ? { ok: true, value: u } : fail(`url: ${quote(hideCredentials(v))} is not an http(s) address without credentials; expected ${EXPECTED.url}`);
 }
 
 export function checkRepo(v: string): Check<string> {
-  const bad = (why: string): Check<string> => fail(`repo: ${quote(v)} ${why}; expected ${EXPECTED.repo}`);
+  const bad = (why: string): Check<string> => fail(`repo: ${quote(hideCredentials(v))} ${why}; expected ${EXPECTED.repo}`);
   if (hasControlChars(v) || /\s/.test(v)) return bad('has spaces or control characters');
   if (v.startsWith('-')) return bad('starts with "-"');
   // Only compared with the clone's remotes, never fetched; still, a password in a link is
   // refused so that it is not echoed back in a dialog or a receipt.
-  if (/^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(v)) return bad('carries a password');
+  // The user info ends at the authority's last '@' (https://a@b:c@host has the password c).
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(v)?.[1] ?? '';
+  if (authority.slice(0, Math.max(0, authority.lastIndexOf('@'))).includes(':')) return bad('carries a password');
   const n = normaliseRemoteUrl(v);
   if (!n || n.startsWith('file:')) return bad('is not a remote repository URL');
   return { ok: true, value: v };

@@ -69,7 +69,9 @@ export interface AlertParseResult {
 // Patterns for the checked fields. Anchored, bounded, and with no character a shell, git or a
 // path join treats specially where the value could reach one (ids become labels and folder
 // names; releases may be checked out, so they cannot start with '-').
-export const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+// An id starts with a letter or digit: "-x" would read as an option and ".." as the parent
+// folder wherever an id becomes an argument or a folder name.
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 export const SHA_PATTERN = /^[0-9a-f]{7,40}$/;
 export const RELEASE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._/@+-]{0,127}$/;
 /** Environment and service names: DNS-label-like, as Kubernetes, Datadog and Sentry use them. */

@@ -30,7 +30,8 @@ export function pathProblem(p: string): string | undefined {
   if (!p.startsWith('/')) return `${quote(p)} does not start with "/"`;
   if (!PATH_CHARS.test(p)) return `${quote(p)} has characters a URL path cannot have (spaces, quotes, control characters...); percent-encode them`;
   const pathPart = p.split('?')[0]!;
-  if (pathPart.split('/').some((s) => s === '..' || s.toLowerCase() === '%2e%2e')) return `${quote(p)} has a ".." segment`;
+  // A dot may be percent-encoded ('.%2e', '%2e.', '%2e%2e'): URL parsers and servers take each as "..".
+  if (pathPart.split('/').some((s) => s.replace(/%2e/gi, '.') === '..')) return `${quote(p)} has a ".." segment`;
   return undefined;
 }
 

@@ -5,7 +5,7 @@
 import type { Check } from './linkParams';
 import { EXPECTED } from './linkParams';
 import { LIMITS } from './model';
-import { hasControlChars, quote } from './values';
+import { hasControlChars, hideCredentials, quote } from './values';
 
 export const TRUSTED_HOSTS_SETTING = 'repro.trustedAlertHosts';
 
@@ -51,23 +51,27 @@ export const hostMatches = (host: string, rules: readonly HostRule[]): boolean =
 export function checkPayloadUrl(v: string, trustedHosts: readonly unknown[]): Check<string> {
   const warnings: string[] = [];
   if (v.length > LIMITS.urlChars) return { ok: false, error: `payload: the address is ${v.length} characters long; at most ${LIMITS.urlChars}` };
-  if (hasControlChars(v)) return { ok: false, error: `payload: ${quote(v)} has a control character; expected ${EXPECTED.payload}` };
+  if (hasControlChars(v)) return { ok: false, error: `payload: ${quote(hideCredentials(v))} has a control character; expected ${EXPECTED.payload}` };
   let u: URL;
   try {
     u = new URL(v);
   } catch {
-    return { ok: false, error: `payload: ${quote(v)} is not an address; expected ${EXPECTED.payload}` };
+    return { ok: false, error: `payload: ${quote(hideCredentials(v))} is not an address; expected ${EXPECTED.payload}` };
   }
   if (u.protocol !== 'https:') {
-    return { ok: false, error: `payload: ${quote(v)} is ${u.protocol.replace(/:$/, '')}, not https: Repro fetches alert payloads only over https, so nobody on the way can change the incident; expected ${EXPECTED.payload}` };
+    return { ok: false, error: `payload: ${quote(hideCredentials(v))} is ${u.protocol.replace(/:$/, '')}, not https: Repro fetches alert payloads only over https, so nobody on the way can change the incident; expected ${EXPECTED.payload}` };
   }
   if (u.username || u.password) return { ok: false, error: 'payload: the address has a user name or password in it; credentials do not belong in links (the host must serve the payload to a plain https GET)' };
   const rules = hostRules(Array.isArray(trustedHosts) ? trustedHosts : [], warnings);
   if (!hostMatches(u.hostname, rules)) {
-    const now = rules.length ? `it lists ${rules.map((r) => r.text).join(', ')}` : 'it is empty';
+    // The setting's ignored entries are named here: this error is all the user sees.
+    const now = rules.length ? `it lists ${rules.map((r) => r.text).join(', ')}` : warnings.length ? 'none of its entries is usable' : 'it is empty';
+    // Suggest a wildcard only where hostRules would accept it (two labels at least, not an IP address).
+    const parent = u.hostname.split('.').slice(1).join('.');
+    const wildcard = parent.includes('.') && !/^[\d.]+$|^\[/.test(u.hostname) ? ` (or "*.${parent}")` : '';
     return {
       ok: false,
-      error: `payload: the host ${u.hostname} is not trusted. Repro fetches payloads only from hosts in the "${TRUSTED_HOSTS_SETTING}" setting (${now}); if you expect alerts from ${u.hostname}, add "${u.hostname}" (or "*.${u.hostname.split('.').slice(1).join('.') || u.hostname}") to that setting`,
+      error: `payload: the host ${u.hostname} is not trusted. Repro fetches payloads only from hosts in the "${TRUSTED_HOSTS_SETTING}" setting (${now}${warnings.length ? `; ${warnings.join('; ')}` : ''}); if you expect alerts from ${u.hostname}, add "${u.hostname}"${wildcard} to that setting`,
     };
   }
   return { ok: true, value: u.href, ...(warnings.length ? { warnings } : {}) };

@@ -35,6 +35,9 @@ export function cleanText(v: unknown, max: number = LIMITS.titleChars): string |
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }
 
+/** A URL for a message, its user name and password (if any) replaced by "***". */
+export const hideCredentials = (v: string): string => v.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1***@');
+
 /** The value quoted for a message: JSON escapes make NUL, newlines and other controls visible; long values are cut. */
 export function quote(v: string, max = 60): string {
   return JSON.stringify(v.length > max ? `${v.slice(0, max)}…` : v);
