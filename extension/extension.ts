@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './ui/commands';
 import { EngineProvider } from './ui/engine';
+import { registerReproduce } from './ui/reproduceCommands';
 import { isLeftOver, registerSessionCommands } from './ui/sessionCommands';
 import { SessionsTreeProvider } from './ui/sessionsTree';
 import { createLogger } from './ui/logger';
@@ -36,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): ReproApi {
     sessions,
     vscode.window.createTreeView('repro.sessions', { treeDataProvider: sessions }),
     registerSessionCommands({ store, engine, sessions, log }),
+    registerReproduce({ engine, sessions, log }),
   );
   // The Problems panel needs the manifest read; defer it so activation stays cheap.
   const timer = setTimeout(() => context.subscriptions.push(publishProblems(store)), 0);

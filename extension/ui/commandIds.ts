@@ -22,9 +22,16 @@ export const SESSION_COMMANDS = {
   openInBrowser: 'repro.openInBrowser',
 } as const;
 
-export const COMMANDS = { ...MANIFEST_COMMANDS, ...SESSION_COMMANDS } as const;
+export const REPRODUCE_COMMANDS = {
+  reproduceFromAlert: 'repro.reproduceFromAlert',
+  copyLinkTemplates: 'repro.copyLinkTemplates',
+  openReceipt: 'repro.openReceipt',
+} as const;
+
+export const COMMANDS = { ...MANIFEST_COMMANDS, ...SESSION_COMMANDS, ...REPRODUCE_COMMANDS } as const;
 
 export type CommandKey = keyof typeof COMMANDS;
 export type CommandId = (typeof COMMANDS)[CommandKey];
 export type ManifestCommandKey = keyof typeof MANIFEST_COMMANDS;
 export type SessionCommandKey = keyof typeof SESSION_COMMANDS;
+export type ReproduceCommandKey = keyof typeof REPRODUCE_COMMANDS;

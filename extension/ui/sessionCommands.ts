@@ -3,7 +3,9 @@
 import * as vscode from 'vscode';
 import { hasErrors } from '../core/manifest/diagnostics';
 import { planSession, SESSION_ID } from '../core/stack/plan';
-import { removeSession, type SessionSummary } from '../core/stack/teardown';
+import { endSession } from '../core/session/lifecycle';
+import { reproHome } from '../core/session/storage';
+import type { SessionSummary } from '../core/stack/teardown';
 import { CancelledError, SessionExistsError, up } from '../core/stack/up';
 import { SESSION_COMMANDS, type SessionCommandKey } from './commandIds';
 import { logTerminal, shellTerminal } from './containerTerminals';
@@ -116,14 +118,34 @@ async function stopNamed(deps: SessionDeps, name: string): Promise<void> {
   try { conn = await deps.engine.get(); } catch (e) { return engineError(deps, e); }
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Repro: stopping ${name}` }, async () => {
     try {
-      const r = await removeSession(conn.docker, name);
-      deps.log.info(`[down ${name}] removed ${r.containers} container(s), ${r.networks} network(s), ${r.volumes} volume(s)`);
+      const ended = await endSession(conn.docker, name, reproHome());
+      const r = ended.removed;
+      deps.log.info(`[down ${name}] removed ${r.containers} container(s), ${r.networks} network(s), ${r.volumes} volume(s)${ended.worktreeRemoved ? ` and the worktree ${ended.worktreeRemoved}` : ''}`);
       vscode.window.setStatusBarMessage(`Repro: ${name} stopped and removed`, 5000);
+      if (ended.worktreeKept) void keptWorktree(deps, name, ended.worktreeKept);
     } catch (e) {
       void vscode.window.showErrorMessage(`Repro could not remove ${name}: ${(e as Error).message}`);
     }
   });
   deps.sessions.refresh();
+}
+
+/** The worktree was kept because of the developer's changes: offer to open or discard it. */
+async function keptWorktree(deps: SessionDeps, name: string, kept: { path: string; reason: string }): Promise<void> {
+  deps.log.warn(`[down ${name}] kept the worktree ${kept.path}: ${kept.reason}`);
+  const pick = await vscode.window.showWarningMessage(`Repro stopped ${name} but kept its worktree: ${kept.reason.replace(/; copy what.*$/, '')}.`, 'Open Worktree', 'Discard Changes');
+  if (pick === 'Open Worktree') await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(kept.path), { forceNewWindow: true });
+  if (pick === 'Discard Changes') {
+    const sure = await vscode.window.showWarningMessage(`Delete ${kept.path} with its changes?`, { modal: true }, 'Delete');
+    if (sure !== 'Delete') return;
+    try {
+      const conn = await deps.engine.get();
+      await endSession(conn.docker, name, reproHome(), { discardChanges: true });
+      vscode.window.setStatusBarMessage(`Repro: the worktree of ${name} was removed`, 5000);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Repro could not remove ${kept.path}: ${(e as Error).message}`);
+    }
+  }
 }
 
 async function collectSessions(deps: SessionDeps): Promise<void> {
@@ -170,7 +192,7 @@ async function openInBrowser(arg: unknown): Promise<void> {
   await vscode.env.openExternal(vscode.Uri.parse(`http://127.0.0.1:${http.hostPort}/`));
 }
 
-function engineError(deps: SessionDeps, e: unknown): void {
+export function engineError(deps: Pick<SessionDeps, 'log'>, e: unknown): void {
   const message = (e as Error).message;
   deps.log.error(`[engine] ${message}`);
   void vscode.window.showErrorMessage(`Repro: ${message.split('\n')[0]}`, 'Engine Settings', 'Show Log').then((p) => {

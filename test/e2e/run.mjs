@@ -9,7 +9,9 @@
 // 2. UI phase: a normal code-server, one fresh browser context per workspace:
 //    (a) a copy of test/fixtures/sample-shop: activity bar -> Manifest tree rows, screenshot;
 //    (b) the same with a broken repro.yaml: error node -> click -> editor at the line, screenshot;
-//    (c) an empty folder: welcome view -> "Create repro.yaml" -> editor + tree.
+//    (c) an empty folder: welcome view -> "Create repro.yaml" -> editor + tree;
+//    (d) a session from the Sessions view on the real engine, stopped without leftovers;
+//    (e) a reproduce link through "Developer: Open URL": confirmation, cancel, reproduce, stop.
 // 3. In-host phase: the mocha suite of test/e2e/suite INSIDE the extension host of a second
 //    code-server (--vscode-option enable-smoke-test-driver, which also hides toasts, hence the
 //    separate server), opened with ?payload=[["extensionDevelopmentPath",..],["extensionTestsPath",..]];
@@ -22,7 +24,7 @@
 //      REPRO_E2E_PHASES "ui inhost" (default); "inhost" alone skips vsce and the UI
 //      REPRO_BENCH_OUT the in-host suite writes {activationMs, baselineMs, ...} JSON there
 //      KEEP_TMP=1      keep the temp dir (profiles, workspaces, logs, failure screenshots)
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -120,6 +122,8 @@ const csEnv = {
   XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'),
   // read by the in-host suite (the extension host inherits code-server's environment)
   REPRO_E2E_RESULT_FILE: path.join(tmp, 'mocha-result.txt'),
+  // reproductions keep their worktrees and receipts here (the extension host inherits it)
+  REPRO_HOME: path.join(tmp, 'repro-home'),
   ...(process.env.REPRO_BENCH_OUT ? { REPRO_BENCH_OUT: path.resolve(process.env.REPRO_BENCH_OUT) } : {}),
 };
 
@@ -442,6 +446,103 @@ try {
           await waitRows(page, (r) => !r.some((x) => x.startsWith(`${session} `)), 60000);
           const left = await engineObjects(session);
           if (left.length) throw new Error(`left on the engine: ${left.join(', ')}`);
+        });
+      } finally {
+        await removeFromEngine(session);
+        await ctx.close();
+      }
+    }
+    // (e) a reproduce link, as an alert carries it: the confirmation says what will happen;
+    //     Cancel leaves nothing; Reproduce runs the release in a worktree, and Stop removes it all
+    {
+      const repo = path.join(tmp, 'ws', 'shop-repo');
+      const release = execFileSync('bash', [path.join(ROOT, 'test/fixtures/make-sample-repo.sh'), repo], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      const home = csEnv.REPRO_HOME;
+      const session = 'shop-inc-137';
+      const link = 'vscode://reprokit.repro/reproduce?' + new URLSearchParams({
+        incident: 'INC-137', title: 'Badge 500 for customer 137', release: 'v1.4.0', env: 'production', service: 'web',
+        repo: 'https://github.com/reprokit/sample-shop.git', frames: '/app/src/badge.js:40:21;/app/server.js:57:15',
+      });
+      const worktrees = () => (fs.existsSync(path.join(home, 'repos')) ? fs.readdirSync(path.join(home, 'repos')).flatMap((r) => {
+        const d = path.join(home, 'repos', r, 'worktrees');
+        return fs.existsSync(d) ? fs.readdirSync(d) : [];
+      }) : []);
+      const { ctx, page } = await openWorkbench(browser, cs, repo);
+      onFail = failShot(page);
+      const dialog = page.locator('.monaco-dialog-box');
+      /** "Developer: Open URL" hands the link to the extension's URI handler, as a click in an alert does. */
+      async function openLink() {
+        await runCommand(page, 'Developer: Open URL');
+        const input = page.locator('.quick-input-widget .quick-input-box input');
+        await input.waitFor({ state: 'visible' });
+        await input.fill(link.replace(/^vscode:/, `${await uriScheme()}:`));
+        await input.press('Enter');
+        // VS Code asks once whether the extension may open the link.
+        const allow = dialog.filter({ hasText: 'Allow' });
+        await dialog.first().waitFor({ timeout: 30000 });
+        if (await allow.count()) {
+          await page.locator('.monaco-dialog-box .dialog-buttons a, .monaco-dialog-box .dialog-buttons button', { hasText: /^Open$/ }).first().click();
+        }
+        await dialog.filter({ hasText: 'Reproduce incident INC-137?' }).waitFor({ timeout: 30000 });
+      }
+      let scheme;
+      async function uriScheme() {
+        // code-server's product name decides the scheme VS Code registers handlers under.
+        if (!scheme) scheme = await page.evaluate(() => globalThis._VSCODE_PRODUCT_JSON?.urlProtocol ?? 'vscode').catch(() => 'vscode');
+        return scheme;
+      }
+      const button = (label) => page.locator('.monaco-dialog-box .dialog-buttons a, .monaco-dialog-box .dialog-buttons button', { hasText: new RegExp(`^${label}$`) }).first();
+      try {
+        await check('(e) opening the reproduce link shows a confirmation naming the commit, containers, data and where files go', async () => {
+          await openReproView(page);
+          await openLink();
+          const text = await dialog.first().innerText();
+          for (const want of [/Incident: INC-137 — Badge 500 for customer 137/, /Repository: https:\/\/github\.com\/reprokit\/sample-shop\.git/,
+            /Commit: the one tagged v1\.4\.0/, /Worktree: .*repro-home\/repos\/shop-repo-[0-9a-f]{12}\/worktrees\//, /Containers: db \(postgres:15\.6\), cache \(redis:7\.2\), web \(node:20\)/,
+            /Data: db from the dump data\/production\.sql/, /Receipt: .*sessions\/shop-inc-137\/receipt\.md/]) {
+            if (!want.test(text)) throw new Error(`the confirmation lacks ${want}:\n${text}`);
+          }
+          await shot(page, 'reproduce-confirm.png');
+        });
+        await check('(e) Cancel in the confirmation starts nothing: no container, no worktree, no receipt', async () => {
+          await button('Cancel').click();
+          await dialog.first().waitFor({ state: 'detached', timeout: 10000 });
+          await sleep(1500);
+          const left = await engineObjects(session);
+          if (left.length) throw new Error(`left on the engine: ${left.join(', ')}`);
+          if (worktrees().length) throw new Error(`worktrees created: ${worktrees().join(', ')}`);
+          if (fs.existsSync(path.join(home, 'sessions', session))) throw new Error('a receipt folder was created');
+        });
+        let receipt;
+        await check('(e) Reproduce runs the release in a worktree: the Sessions view shows it healthy and the receipt names the commit', async () => {
+          await openLink();
+          await button('Reproduce').click();
+          await waitRows(page, (r) => r.some((x) => x.startsWith(`${session} `)) && ['web', 'db', 'cache'].every((svc) => r.some((x) => x.startsWith(`${svc} healthy`))), 180000);
+          const file = path.join(home, 'sessions', session, 'receipt.json');
+          const started = Date.now();
+          while (!fs.existsSync(file) && Date.now() - started < 30000) await sleep(200);
+          receipt = JSON.parse(fs.readFileSync(file, 'utf8'));
+          if (receipt.commit !== release) throw new Error(`receipt commit ${receipt.commit}, expected ${release}`);
+          if (receipt.frames?.[0]?.path !== 'src/badge.js') throw new Error(`top frame mapped to ${receipt.frames?.[0]?.path}`);
+          const web = receipt.published.find((p) => p.entry === 'web' && p.name === 'http');
+          const res = await fetch(`${web.url}health`);
+          if (res.status !== 200) throw new Error(`/health ${res.status}`);
+          await page.locator('.notifications-toasts', { hasText: 'reproduced in' }).waitFor({ timeout: 15000 });
+          await page.mouse.move(1390, 450);
+          await page.screenshot({ path: path.join(SHOTS, 'reproduced.png') });
+          log(`screenshot ${path.relative(ROOT, path.join(SHOTS, 'reproduced.png'))}`);
+        });
+        await check('(e) Stop Session removes the containers and the worktree; the receipt stays', async () => {
+          const row = page.locator(ROWS, { hasText: session }).first();
+          await row.hover();
+          await row.locator('.action-label[aria-label="Stop Session"]').click({ timeout: 10000 });
+          await waitRows(page, (r) => !r.some((x) => x.startsWith(`${session} `)), 60000);
+          const started = Date.now();
+          while (worktrees().length && Date.now() - started < 15000) await sleep(200);
+          const left = await engineObjects(session);
+          if (left.length) throw new Error(`left on the engine: ${left.join(', ')}`);
+          if (worktrees().length) throw new Error(`worktree left: ${worktrees().join(', ')}`);
+          if (!fs.existsSync(path.join(home, 'sessions', session, 'receipt.md'))) throw new Error('the receipt was removed');
         });
       } finally {
         await removeFromEngine(session);

@@ -230,7 +230,7 @@ describe('repro reproduce, from a link to a running reproduction and back', () =
     assert.deepEqual(snapshot(CLONE), before);
   });
 
-  test('a second reproduction of the same commit reuses its worktree; a changed worktree is kept at down', async () => {
+  test('down removes the worktree (the next reproduction creates it again), but keeps one the developer changed', async () => {
     const session = 'shop-twice';
     sessions.add(session);
     const repo = await openRepository(CLONE);
@@ -250,6 +250,22 @@ describe('repro reproduce, from a link to a running reproduction and back', () =
     // --discard removes it.
     const discard = await repro('down', session, '--discard');
     assert.equal(discard.code, 0, discard.err);
+    await assertNothingLeft(session);
+  });
+
+  test('reproducing an incident whose session is running refuses, and leaves the running one alone', async () => {
+    const session = 'shop-busy';
+    sessions.add(session);
+    const repo = await openRepository(CLONE);
+    const incident = { id: 'INC-B', source: 'link', release: 'v1.4.0' };
+    const first = await runReproduction({ incident, repo, docker, selfHealthCheck: false, home: HOME, session });
+    await assert.rejects(runReproduction({ incident, repo, docker, selfHealthCheck: false, home: HOME, session }),
+      (e: unknown) => e instanceof ReproduceStepError && e.step === 'stack' && /already/.test(e.message));
+    // The first one still runs, with its worktree (the second reused it and did not remove it).
+    const web = first.receipt.published.find((p) => p.entry === 'web' && p.name === 'http')!;
+    assert.equal((await get(`${web.url}health`)).status, 200);
+    assert.ok(fs.existsSync(first.receipt.worktree));
+    assert.equal((await repro('down', session)).code, 0);
     await assertNothingLeft(session);
   });
 

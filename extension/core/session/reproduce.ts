@@ -128,8 +128,11 @@ export async function reproduce(incident: IncidentRef, deps: ReproduceDeps, opts
       ? mapFrames(incident.frames, await deps.listFiles(wt.path)).map((m) => ({ ...m.frame, ...(m.file ? { path: m.file } : {}), ...(m.reason ? { reason: m.reason } : {}) }))
       : [];
     const stack = await step('stack', async (p) => {
+      // up() removes what it created when it fails or is cancelled; and when it fails because
+      // the session already exists, that session is someone else's and must not be undone.
+      const s = await deps.up(at.manifest, wt.path, opts.session, signal, p);
       undo.push({ what: `session ${opts.session}`, run: () => deps.removeSession(opts.session) });
-      return deps.up(at.manifest, wt.path, opts.session, signal, p);
+      return s;
     }, (s) => `${s.containers.length} containers`);
     let data: { snapshot: string; rules: string } | undefined;
     if (deps.cloneData) {

@@ -1,0 +1,145 @@
+// From a checked incident to a running reproduction in VS Code: find the clone among the
+// workspace folders, say exactly what will happen in a modal dialog, and only on "Reproduce"
+// run the session with progress and cancel. Every way in (a link, a pasted or opened payload)
+// ends here, so nothing runs without that confirmation.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { openRepository, sameRepository, type Repository } from '../core/git/repository';
+import type { Incident } from '../core/incident/model';
+import { hasErrors } from '../core/manifest/diagnostics';
+import { readProject } from '../core/manifest/project';
+import { previewReproduction } from '../core/session/preview';
+import { ReproduceCancelledError, sessionNameFor, type ReproduceEvent } from '../core/session/reproduce';
+import { runReproduction, type RunResult } from '../core/session/run';
+import { reproHome } from '../core/session/storage';
+import { describeEndpoint } from '../core/stack/engineConnection';
+import { SessionExistsError } from '../core/stack/up';
+import type { EngineProvider } from './engine';
+import type { Logger } from './logger';
+import { engineError } from './sessionCommands';
+import type { SessionsTreeProvider } from './sessionsTree';
+
+export interface ReproduceDeps {
+  engine: EngineProvider;
+  sessions: SessionsTreeProvider;
+  log: Logger;
+}
+
+const STEP_TITLES: Record<string, string> = {
+  resolve: 'Resolving the commit', worktree: 'Checking out the worktree', manifest: 'Reading the manifest at the commit',
+  stack: 'Starting the stack', data: 'Cloning data', ready: 'Ready',
+};
+
+/** Sessions being started in this window: a double-clicked link must not start two. */
+const running = new Set<string>();
+
+export async function reproduceIncident(deps: ReproduceDeps, incident: Incident, warnings: string[], from: string): Promise<void> {
+  deps.log.info(`[reproduce ${incident.id}] from ${from}${warnings.length ? `; warnings: ${warnings.join(' | ')}` : ''}`);
+  const repo = await findClone(incident);
+  if (!repo) return;
+  const project = readProject(repo.root);
+  const manifest = project.manifest && !hasErrors(project.diagnostics) ? project.manifest : undefined;
+  const session = sessionNameFor(manifest?.project.name ?? path.basename(repo.root), incident.id);
+  let conn;
+  try { conn = await deps.engine.get(); } catch (e) { return engineError(deps, e); }
+  const home = reproHome();
+  const preview = previewReproduction({
+    incident, repo, home, session, from, engine: describeEndpoint(conn.endpoint, conn.engine), ...(manifest ? { manifest } : {}),
+  });
+  if (preview.blockers.length) {
+    deps.log.warn(`[reproduce ${incident.id}] refused: ${preview.blockers.join(' | ')}`);
+    await vscode.window.showErrorMessage(`Repro cannot reproduce incident ${incident.id}`, { modal: true, detail: preview.blockers.join('\n\n') });
+    return;
+  }
+  const detail = [...preview.lines, ...(warnings.length ? ['', ...warnings.map((w) => `Warning: ${w}`)] : [])].join('\n');
+  const answer = await vscode.window.showWarningMessage(preview.title, { modal: true, detail }, 'Reproduce');
+  if (answer !== 'Reproduce') {
+    deps.log.info(`[reproduce ${incident.id}] not confirmed; nothing was started`);
+    return;
+  }
+  if (running.has(session)) {
+    void vscode.window.showInformationMessage(`Repro: incident ${incident.id} is already being reproduced in this window.`);
+    return;
+  }
+  running.add(session);
+  try {
+    await run(deps, incident, repo, session, home, conn);
+  } finally {
+    running.delete(session);
+  }
+}
+
+async function run(deps: ReproduceDeps, incident: Incident, repo: Repository, session: string, home: string, conn: Awaited<ReturnType<EngineProvider['get']>>): Promise<void> {
+  // The progress closes when the run ends; what follows (success or error) is its own message.
+  const outcome: { ok: RunResult } | { error: unknown } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Repro: reproducing ${incident.id}`, cancellable: true }, async (progress, token) => {
+    const abort = new AbortController();
+    const sub = token.onCancellationRequested(() => abort.abort());
+    const onEvent = (e: ReproduceEvent): void => {
+      if (e.type === 'step' && e.state === 'start') progress.report({ message: `${STEP_TITLES[e.step]}…`, increment: 100 / 6 });
+      if (e.type === 'detail') progress.report({ message: `${STEP_TITLES[e.step]}: ${e.message}` });
+      deps.log.info(`[reproduce ${incident.id}] ${e.type === 'step' ? `${e.step} ${e.state}${e.ms !== undefined ? ` ${e.ms} ms` : ''}${e.note ? ` (${e.note})` : ''}` : `${e.step}: ${e.message}`}`);
+      if (e.type === 'step' && e.step === 'stack') deps.sessions.refresh(200);
+    };
+    try {
+      return { ok: await runReproduction({ incident, repo, docker: conn.docker, selfHealthCheck: conn.engine === 'podman', home, session, signal: abort.signal, onEvent }) };
+    } catch (e) {
+      return { error: e as unknown };
+    } finally {
+      sub.dispose();
+      deps.sessions.refresh();
+    }
+  });
+  if ('ok' in outcome) return reproduced(outcome.ok);
+  const e = outcome.error;
+  if (e instanceof ReproduceCancelledError) {
+    void vscode.window.showInformationMessage(`Repro: the reproduction of ${incident.id} was cancelled; everything it had created was removed.`);
+    return;
+  }
+  if ((e as Error).cause instanceof SessionExistsError) {
+    const p = await vscode.window.showWarningMessage(`Repro: incident ${incident.id} already has a session (${session}). Stop it first to reproduce it again.`, 'Show Sessions');
+    if (p) await vscode.commands.executeCommand('repro.sessions.focus');
+    return;
+  }
+  const message = (e as Error).message;
+  deps.log.error(`[reproduce ${incident.id}] ${message}`);
+  const p = await vscode.window.showErrorMessage(`Repro could not reproduce ${incident.id}: ${message.split('\n')[0]} Nothing was left behind.`, 'Show Log');
+  if (p) deps.log.show(true);
+}
+
+async function reproduced(r: RunResult): Promise<void> {
+  const http = r.receipt.published.find((p) => p.name === 'http');
+  const pick = await vscode.window.showInformationMessage(
+    `Repro: incident ${r.receipt.incident.id} reproduced in ${(r.receipt.totalMs / 1000).toFixed(1)} s at ${r.receipt.commit.slice(0, 12)}${http ? `: ${http.entry} at ${http.url}` : ''}.`,
+    'Open Receipt', 'Open Worktree', ...(http ? ['Open in Browser'] : []),
+  );
+  if (pick === 'Open Receipt') await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(r.files.markdown));
+  if (pick === 'Open Worktree') await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(r.receipt.worktree), { forceNewWindow: true });
+  if (pick === 'Open in Browser' && http) await vscode.env.openExternal(vscode.Uri.parse(http.url));
+}
+
+/**
+ * The workspace folder that is a clone of the incident's repository (or the only folder,
+ * when the incident names none). Says what to open when there is none.
+ */
+async function findClone(incident: Incident): Promise<Repository | undefined> {
+  const folders = vscode.workspace.workspaceFolders?.filter((f) => f.uri.scheme === 'file') ?? [];
+  if (!folders.length) {
+    const pick = await vscode.window.showErrorMessage(`Repro: open the clone of ${incident.repository ?? 'the project'} to reproduce incident ${incident.id}, then open the link again.`, 'Open Folder…');
+    if (pick) await vscode.commands.executeCommand('workbench.action.files.openFolder');
+    return undefined;
+  }
+  const repos: Repository[] = [];
+  const problems: string[] = [];
+  for (const f of folders) {
+    try { repos.push(await openRepository(f.uri.fsPath)); } catch (e) { problems.push((e as Error).message); }
+  }
+  const wanted = incident.repository;
+  const match = wanted ? repos.find((r) => r.remotes.some((x) => sameRepository(x.fetchUrl, wanted) || sameRepository(x.pushUrl, wanted))) : undefined;
+  // Without a match the first clone goes on: the preview then says why it cannot be used.
+  const repo = match ?? repos[0];
+  if (!repo) {
+    void vscode.window.showErrorMessage(`Repro: no workspace folder is a git clone: ${problems[0] ?? ''}`);
+    return undefined;
+  }
+  return repo;
+}
