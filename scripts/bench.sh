@@ -21,6 +21,9 @@ echo "== stack on the real engine (sample project)"
 bash scripts/provision/engine.sh >/dev/null && bash scripts/provision/images.sh >/dev/null
 node out/test/bench/stack.bench.js 5
 
+echo "== time to reproduce the sample incident (link to ready, real git and engine)"
+node out/test/bench/reproduce.bench.js 3
+
 echo "== activation in the real extension host (code-server)"
 bash scripts/provision/vscode.sh >/dev/null
 out=$(mktemp)

@@ -38,6 +38,8 @@ printf "auth: none\ncert: false\n" > "$DEMO/config.yaml" # never ~/.config/code-
 }
 JSON
 
+# The sample incident, as an alert would link it (the scheme is code-server's own).
+link="vscode://reprokit.repro/reproduce?incident=INC-137&title=Badge%20500%20for%20customer%20137&release=v1.4.0&env=production&service=web&repo=https%3A%2F%2Fgithub.com%2Freprokit%2Fsample-shop.git&frames=%2Fapp%2Fsrc%2Fbadge.js%3A40%3A21%3B%2Fapp%2Fserver.js%3A57%3A15&method=GET&path=%2Fcustomers%2F137%2Fbadge"
 port=${REPRO_DEMO_PORT:-$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")}
 url="http://127.0.0.1:$port/?folder=$DEMO/sample-shop"
 cat >&2 <<TXT
@@ -47,8 +49,14 @@ cat >&2 <<TXT
       $url
 
   The sample shop is open: the Repro icon in the activity bar shows its manifest.
-  Release v1.4.0 is commit $release; try it from a terminal too:
-      node $(pwd)/dist/cli.js plan $DEMO/sample-shop
+  Reproduce its incident (release v1.4.0, commit $release): in the Sessions view,
+  "Reproduce from Alert…" > "Paste a link or payload…", and paste this link:
+
+      $link
+
+  A browser cannot hand a vscode:// link to code-server; in desktop VS Code, clicking it
+  does the same. From a terminal:
+      cd $DEMO/sample-shop && node $(pwd)/dist/cli.js reproduce '$link'
   Ctrl-C stops code-server.
 
 TXT
