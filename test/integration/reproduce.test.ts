@@ -269,6 +269,36 @@ describe('repro reproduce, from a link to a running reproduction and back', () =
     await assertNothingLeft(session);
   });
 
+  test('an alert with no commit: the commit production publishes is reproduced', async () => {
+    // A clone whose repro.yaml says production publishes its state at a URL (served here).
+    const clone = path.join(TMP, 'shop-state');
+    fs.cpSync(CLONE, clone, { recursive: true });
+    const server = http.createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(req.url === '/state.json' ? JSON.stringify({ environment: 'production', git: { commit: RELEASE } }) : '{}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const yamlFile = path.join(clone, 'repro.yaml');
+    fs.writeFileSync(yamlFile, fs.readFileSync(yamlFile, 'utf8').replace(/state: \{ url: "[^"]+" \}/, `state: { url: "http://127.0.0.1:${port}/state.json" }`));
+    const session = 'shop-state';
+    sessions.add(session);
+    try {
+      const repo = await openRepository(clone);
+      const r = await runReproduction({ incident: { id: 'INC-S', source: 'link', environment: 'production' }, repo, docker, selfHealthCheck: false, home: HOME, session });
+      assert.equal(r.receipt.commit, RELEASE);
+      assert.match(r.receipt.steps[0]!.note ?? '', /from production's published state \(http:\/\/127\.0\.0\.1:\d+\/state\.json\)/);
+      await removeSession(docker, session, { graceSeconds: 0 });
+      // Published state that names no commit: a clear error, nothing left.
+      fs.writeFileSync(yamlFile, fs.readFileSync(yamlFile, 'utf8').replace('/state.json', '/empty.json'));
+      await assert.rejects(runReproduction({ incident: { id: 'INC-S2', source: 'link' }, repo, docker, selfHealthCheck: false, home: HOME, session: 'shop-state2' }),
+        /production's published state at http:\/\/127\.0\.0\.1:\d+\/empty\.json names no commit/);
+      assert.deepEqual(await leftovers(docker, 'shop-state2'), { containers: 0, networks: 0, volumes: 0 });
+    } finally {
+      server.close();
+    }
+  });
+
   test('a failing step undoes the earlier ones and says which step failed', async () => {
     const session = 'shop-fail';
     sessions.add(session);

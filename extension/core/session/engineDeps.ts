@@ -12,6 +12,7 @@ import { planSession } from '../stack/plan';
 import { removeSession } from '../stack/teardown';
 import { up } from '../stack/up';
 import type { ReproduceDeps } from './reproduce';
+import { commitFromPublishedState } from './publishedState';
 import { repoStorage } from './storage';
 
 export interface EngineDepsOptions {
@@ -36,6 +37,12 @@ export class ManifestAtCommitError extends Error {
 export function engineDeps(o: EngineDepsOptions): ReproduceDeps {
   return {
     checkRepository: (expected) => checkSameRepository(o.repo, expected),
+    publishedCommit: (env, signal) => {
+      // The workspace's manifest says where production publishes its state (the manifest at
+      // the incident's commit cannot be read before the commit is known).
+      const m = readProject(o.repo.root).manifest;
+      return commitFromPublishedState(m, env, o.repo.root, { signal });
+    },
     resolveCommit: (ref, signal, progress) => resolveCommit(o.repo, ref, { signal, onProgress: (p) => progress(p.stage), ...(o.remote ? { remote: o.remote } : {}) }),
     ensureWorktree: (sha, signal) => ensureWorktree(o.repo, sha, repoStorage(o.storage, o.repo.root), { signal }),
     removeWorktree: (p) => removeWorktree(o.repo, p),

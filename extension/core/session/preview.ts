@@ -8,6 +8,7 @@ import { WORKTREES_FOLDER } from '../git/worktree';
 import type { Manifest } from '../manifest/schema';
 import { planSession } from '../stack/plan';
 import type { IncidentRef } from './reproduce';
+import { describeStateLocation } from './publishedState';
 import { repoStorage, sessionDir } from './storage';
 
 export interface PreviewInput {
@@ -51,7 +52,12 @@ export function previewReproduction(p: PreviewInput): Preview {
 
   if (i.commit) lines.push(`Commit: ${i.commit}${i.release ? ` (release ${i.release})` : ''}, fetched from the remote only if the clone lacks it`);
   else if (i.release) lines.push(`Commit: the one tagged ${i.release}, fetched from the remote only if the clone lacks it`);
-  else blockers.push('The incident names neither a commit nor a release, so Repro cannot tell which code failed. Add commit= or release= to the alert\'s link (see "Repro: Copy Link Templates").');
+  else {
+    const env = i.environment ?? 'production';
+    const where = describeStateLocation(p.manifest, env);
+    if (where && !where.startsWith('the command')) lines.push(`Commit: the one ${env}'s published state names (${where}), read once you confirm`);
+    else blockers.push(`The incident names neither a commit nor a release, and repro.yaml gives no ${where ? 'url or file' : 'place'} where ${env} publishes its commit, so Repro cannot tell which code failed. Add commit= or release= to the alert's link (see "Repro: Copy Link Templates"), or declare environments.${env}.state.`);
+  }
 
   const storage = repoStorage(p.home, p.repo.root);
   lines.push(`Worktree: ${path.join(storage, WORKTREES_FOLDER, (i.commit ?? '<commit>').slice(0, 12))}, detached; your working tree, index, stash and branches are not touched`);

@@ -43,6 +43,8 @@ export interface ReproduceDeps {
   /** Throws when the clone is not a clone of `expected` (OtherRepositoryError). */
   checkRepository(expected: string): void;
   resolveCommit(ref: { commit?: string; release?: string }, signal: AbortSignal, progress: (m: string) => void): Promise<string>;
+  /** The commit `env`'s published state names (repro.yaml's environments.<env>.state). */
+  publishedCommit(env: string, signal: AbortSignal): Promise<{ commit: string; from: string }>;
   ensureWorktree(sha: string, signal: AbortSignal): Promise<{ path: string; reused: boolean }>;
   removeWorktree(path: string): Promise<void>;
   readManifest(worktree: string): ManifestAt;
@@ -110,11 +112,20 @@ export async function reproduce(incident: IncidentRef, deps: ReproduceDeps, opts
   };
 
   try {
+    let stateFrom: string | undefined;
     const sha = await step('resolve', async (p) => {
       // Before anything is fetched: a link for another project stops here.
       if (incident.repository) deps.checkRepository(incident.repository);
-      return deps.resolveCommit({ ...(incident.commit ? { commit: incident.commit } : {}), ...(incident.release ? { release: incident.release } : {}) }, signal, p);
-    }, (v) => `${v.slice(0, 12)}${incident.release ? ` from release ${incident.release}` : ''}`);
+      let ref: { commit?: string; release?: string } = { ...(incident.commit ? { commit: incident.commit } : {}), ...(incident.release ? { release: incident.release } : {}) };
+      if (!ref.commit && !ref.release) {
+        const env = incident.environment ?? 'production';
+        p(`reading ${env}'s published state`);
+        const published = await deps.publishedCommit(env, signal);
+        stateFrom = `${env}'s published state (${published.from})`;
+        ref = { commit: published.commit };
+      }
+      return deps.resolveCommit(ref, signal, p);
+    }, (v) => `${v.slice(0, 12)}${incident.release ? ` from release ${incident.release}` : stateFrom ? ` from ${stateFrom}` : ''}`);
     const wt = await step('worktree', async () => {
       const w = await deps.ensureWorktree(sha, signal);
       // A reused worktree belongs to an earlier session too: leave it for that one's teardown.
