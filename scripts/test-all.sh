@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test of the project on this machine, provisioning what is missing first
 # (container engine, test images, code-server, Chromium) and reusing what is there.
-#   bash scripts/test-all.sh            all phases
+#   bash scripts/test-all.sh            all phases: unit integration podman e2e
 #   PHASES="unit integration" bash scripts/test-all.sh
+# Phases: unit; integration (Docker); podman (the engine tests again, on Podman's Docker API:
+# scripts/provision/podman.sh installs and starts it); e2e (VS Code in Chromium).
 # Ends with one counted line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
-PHASES=${PHASES:-"unit integration e2e"}
+PHASES=${PHASES:-"unit integration podman e2e"}
+PODMAN_SOCK=${REPRO_PODMAN_SOCK:-/run/podman/podman.sock}
 LOGDIR=$(mktemp -d "${TMPDIR:-/tmp}/repro-tests.XXXXXX")
 T0=$(date +%s)
 passed=0 failed=0 broken=()
@@ -19,7 +22,7 @@ fi
 
 say "provision (engine, images, code-server, chromium)"
 case " $PHASES " in
-  *" integration "*|*" e2e "*) bash scripts/provision/all.sh || { echo "provisioning failed"; echo "0 passed, 1 failed"; exit 1; } ;;
+  *" integration "*|*" podman "*|*" e2e "*) bash scripts/provision/all.sh || { echo "provisioning failed"; echo "0 passed, 1 failed"; exit 1; } ;;
 esac
 export DOCKER_HOST=${DOCKER_HOST:-unix:///var/run/docker.sock}
 
@@ -51,6 +54,13 @@ for phase in $PHASES; do
     integration)
       run_phase integration node --test --test-concurrency=1 --test-reporter=spec out/test/integration/
       count_node_test "$LOGDIR/integration.log" ;;
+    podman)
+      # The tests that drive the engine, on Podman (rootful, no systemd): connectEngine tells
+      # it is Podman and the tests start stacks with selfHealthCheck, as the extension does.
+      run_phase podman bash -c "bash scripts/provision/podman.sh && \
+        DOCKER_HOST=unix://$PODMAN_SOCK REPRO_TEST_ENGINE=podman node --test --test-concurrency=1 --test-reporter=spec \
+          out/test/integration/engine.test.js out/test/integration/stack.test.js out/test/integration/reproduce.test.js"
+      count_node_test "$LOGDIR/podman.log" ;;
     e2e)
       run_phase e2e node test/e2e/run.mjs
       line=$(grep -aE '^[0-9]+ passed, [0-9]+ failed' "$LOGDIR/e2e.log" | tail -1)

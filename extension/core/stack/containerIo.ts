@@ -1,7 +1,9 @@
 // Reading from containers: logs demultiplexed into lines (stdout and stderr kept apart, with
 // the engine's timestamps), and exec with its exit code.
 import type Docker from 'dockerode';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { StringDecoder } from 'node:string_decoder';
 
 export interface LogLine {
   stream: 'stdout' | 'stderr';
@@ -17,27 +19,56 @@ export interface LogOptions {
   signal?: AbortSignal;
 }
 
-/** Splits a byte stream into lines "2024-01-01T00:00:00.123456789Z text". */
-function lineSplitter(stream: 'stdout' | 'stderr', onLine: (l: LogLine) => void): PassThrough {
-  const out = new PassThrough();
+/** The engine's timestamp at the start of a log message: RFC 3339, nanoseconds (Docker) or seconds (Podman). */
+const STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d) /;
+
+/**
+ * Splits one stream of a container's log into lines "2024-01-01T00:00:00.123456789Z text".
+ * With `frames`, each write is one frame of the engine's multiplexed stream, i.e. one log
+ * message, and the engine stamps every message, not every line: a line written in pieces
+ * (`printf 'loading... '; sleep 1; echo done`: Podman keeps each piece a message of its own)
+ * or longer than 16 KB (Docker and Podman cut it into several messages) arrives as several
+ * frames, each starting with its own timestamp. A frame that continues an unterminated line
+ * has its timestamp dropped (before decoding: a cut may fall inside a UTF-8 character), so
+ * the line reads as the program wrote it, with the time its first piece was logged. Without
+ * frames (a TTY: one raw stream) the bytes are split as they come.
+ */
+function lineSplitter(stream: 'stdout' | 'stderr', onLine: (l: LogLine) => void, frames: boolean): Writable {
+  const decoder = new StringDecoder('utf8');
   let rest = '';
+  let lineOpen = false; // the last frame did not end with a newline
   const emit = (raw: string) => {
     const sp = raw.indexOf(' ');
     const stamp = sp > 0 ? Date.parse(raw.slice(0, sp)) : NaN;
     const text = Number.isNaN(stamp) ? raw : raw.slice(sp + 1);
     onLine({ stream, time: Number.isNaN(stamp) ? Date.now() : stamp, text: text.replace(/\r$/, '') });
   };
-  out.setEncoding('utf8');
-  out.on('data', (chunk: string) => {
-    rest += chunk;
+  const take = (text: string) => {
+    rest += text;
     let i: number;
     while ((i = rest.indexOf('\n')) >= 0) {
       emit(rest.slice(0, i));
       rest = rest.slice(i + 1);
     }
+  };
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      let bytes = chunk;
+      if (frames && lineOpen) {
+        const m = STAMP.exec(bytes.subarray(0, 48).toString('latin1'));
+        if (m) bytes = bytes.subarray(m[0].length);
+      }
+      if (chunk.length) lineOpen = chunk[chunk.length - 1] !== 0x0a;
+      take(decoder.write(bytes));
+      callback();
+    },
+    final(callback) {
+      take(decoder.end());
+      if (rest) emit(rest);
+      rest = '';
+      callback();
+    },
   });
-  out.on('end', () => { if (rest) emit(rest); rest = ''; });
-  return out;
 }
 
 /**
@@ -49,30 +80,24 @@ export async function streamLogs(docker: Docker, id: string, onLine: (l: LogLine
   const info = await container.inspect();
   const tty = Boolean(info.Config.Tty);
   const common = { stdout: true, stderr: true, timestamps: true, ...(opts.tail !== undefined ? { tail: opts.tail } : {}) };
-  const out = lineSplitter('stdout', onLine);
-  const err = lineSplitter('stderr', onLine);
+  const out = lineSplitter('stdout', onLine, !tty);
+  const err = lineSplitter('stderr', onLine, !tty);
   if (!opts.follow) {
     const buf = await container.logs({ ...common, follow: false }) as unknown as Buffer;
-    await new Promise<void>((resolve) => {
-      if (tty) { out.end(buf); } else { demuxBuffer(buf, out, err); out.end(); err.end(); }
-      let ended = tty ? 1 : 0;
-      const done = () => { if (++ended === 2) resolve(); };
-      out.on('end', done); err.on('end', done);
-      out.resume(); err.resume();
-    });
+    if (tty) out.write(buf); else demuxBuffer(buf, out, err);
+    out.end();
+    err.end();
+    await Promise.all([finished(out), finished(err)]);
     return;
   }
   const stream = await container.logs({ ...common, follow: true }) as NodeJS.ReadableStream;
   await new Promise<void>((resolve) => {
     // Resolve once both splitters have emitted their last (possibly unterminated) line.
-    let ended = 0;
-    const done = () => { if (++ended === 2) resolve(); };
-    out.on('end', done);
-    err.on('end', done);
-    let finished = false;
+    void Promise.all([finished(out), finished(err)]).then(() => resolve(), () => resolve());
+    let done = false;
     const finish = () => {
-      if (finished) return;
-      finished = true;
+      if (done) return;
+      done = true;
       opts.signal?.removeEventListener('abort', onAbort);
       out.end();
       err.end();
@@ -87,7 +112,7 @@ export async function streamLogs(docker: Docker, id: string, onLine: (l: LogLine
 }
 
 /** Docker's multiplexed format: 8-byte headers [stream, 0, 0, 0, size(4 bytes BE)]. */
-function demuxBuffer(buf: Buffer, out: PassThrough, err: PassThrough): void {
+function demuxBuffer(buf: Buffer, out: Writable, err: Writable): void {
   let i = 0;
   while (i + 8 <= buf.length) {
     const kind = buf[i];
