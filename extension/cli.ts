@@ -2,6 +2,7 @@
 // The `repro` command line: the same core as the extension, for terminals and pipelines.
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { dataCloneCommand, dataScanCommand } from './cli/data';
 import { CliError, EXIT } from './cli/exitCodes';
 import { importCommand } from './cli/import';
 import { processIo, type Io } from './cli/output';
@@ -43,6 +44,12 @@ Commands:
       --yes                   do not ask for confirmation
       --name <session>        session name (default: project and incident id)
       --remote <name>         remote to fetch a missing commit from (default: origin)
+  data scan [dir]             the coverage gate: columns of the dumps that look personal and
+                              have no scrub rule (exit 1 when there is one)
+  data clone [service]        clone production-shaped, scrubbed data into a running session
+      --dir <dir>             the project (default: the current folder)
+      --session <name>        which session (default: the project's, or the only one)
+      --replace               drop what the session's database holds first
   sessions [--json]           list reproductions (their receipts) and whether they still run
   receipt <session> [--json]  print a reproduction's receipt (Markdown, or JSON)
 
@@ -126,6 +133,23 @@ export async function main(argv: string[], io: Io = processIo(), signal: AbortSi
           ...(typeof values.name === 'string' ? { name: values.name } : {}),
           ...(typeof values.remote === 'string' ? { remote: values.remote } : {}),
         }, signal);
+      }
+      case 'data': {
+        const [sub, ...args] = rest;
+        if (sub === 'scan') {
+          const { positionals } = parse(args, {});
+          return await dataScanCommand(io, dirOf(io, positionals));
+        }
+        if (sub === 'clone') {
+          const { values, positionals } = parse(args, { dir: { type: 'string' }, session: { type: 'string' }, replace: { type: 'boolean' } });
+          if (positionals.length > 1) throw new CliError('usage: repro data clone [service] [--session <name>] [--dir <dir>] [--replace]', EXIT.usage);
+          return await dataCloneCommand(io, path.resolve(io.cwd, typeof values.dir === 'string' ? values.dir : '.'), {
+            replace: Boolean(values.replace),
+            ...(positionals[0] ? { service: positionals[0] } : {}),
+            ...(typeof values.session === 'string' ? { session: values.session } : {}),
+          }, signal);
+        }
+        throw new CliError('usage: repro data scan [dir] | repro data clone [service]', EXIT.usage);
       }
       case 'sessions': {
         const { values, positionals } = parse(rest, { json: { type: 'boolean' } });

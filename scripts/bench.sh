@@ -17,6 +17,9 @@ node node_modules/typescript/bin/tsc -p tsconfig.json
 echo "== manifest"
 node out/test/bench/manifest.bench.js
 
+echo "== data scrubbing (synthetic 200 MB dump, sample rules)"
+node out/test/bench/scrub.bench.js
+
 echo "== stack on the real engine (sample project)"
 bash scripts/provision/engine.sh >/dev/null && bash scripts/provision/images.sh >/dev/null
 node out/test/bench/stack.bench.js 5

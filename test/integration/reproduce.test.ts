@@ -16,6 +16,7 @@ import type Docker from 'dockerode';
 import { main } from '../../extension/cli';
 import type { Io } from '../../extension/cli/output';
 import { openRepository } from '../../extension/core/git/repository';
+import { endSession } from '../../extension/core/session/lifecycle';
 import { readReceipt, type Receipt } from '../../extension/core/session/receipt';
 import { ReproduceCancelledError, ReproduceStepError } from '../../extension/core/session/reproduce';
 import { runReproduction } from '../../extension/core/session/run';
@@ -35,6 +36,8 @@ const REMOTE = 'https://github.com/reprokit/sample-shop.git';
 let CLONE = '';
 let RELEASE = '';
 let docker: Docker;
+/** As the extension and the CLI do: on Podman (no health checks run by the engine) up() runs them. */
+let selfHealthCheck = false;
 const sessions = new Set<string>();
 
 function link(params: Record<string, string>): string {
@@ -84,7 +87,9 @@ before(async () => {
   const bare = path.join(TMP, 'upstream.git');
   git(TMP, 'clone', '--quiet', '--bare', CLONE, bare);
   git(CLONE, 'remote', 'add', 'upstream', bare);
-  docker = (await connectEngine()).docker;
+  const conn = await connectEngine();
+  docker = conn.docker;
+  selfHealthCheck = conn.engine === 'podman';
 });
 
 after(async () => {
@@ -116,7 +121,10 @@ describe('repro reproduce, from a link to a running reproduction and back', () =
     assert.equal(receipt.release, 'v1.4.0');
     assert.equal(receipt.repository, REMOTE);
     assert.equal(receipt.clone, CLONE);
-    assert.deepEqual(receipt.steps.map((s) => `${s.step}:${s.status}`), ['resolve:done', 'worktree:done', 'manifest:done', 'stack:done', 'data:skipped', 'ready:done']);
+    assert.deepEqual(receipt.steps.map((s) => `${s.step}:${s.status}`), ['resolve:done', 'worktree:done', 'manifest:done', 'stack:done', 'data:done', 'ready:done']);
+    // The release's data/production.sql, scrubbed by its rules, is in db: the receipt names both.
+    assert.match(receipt.data?.snapshot ?? '', /^[0-9a-f]{64}$/);
+    assert.match(receipt.data?.rules ?? '', /^[0-9a-f]{64}$/);
     // The release's own repro.yaml was used (HEAD pins 15.6 and 7.2; v1.4.0 says 15 and 7).
     assert.deepEqual(receipt.images.map((i) => `${i.entry} ${i.ref}`).sort(), ['cache redis:7', 'db postgres:15', 'gateway busybox:1.36.1', 'web node:20']);
     assert.ok(receipt.images.every((i) => /^sha256:[0-9a-f]{64}$/.test(i.id)));
@@ -137,6 +145,9 @@ describe('repro reproduce, from a link to a running reproduction and back', () =
     assert.ok(web, 'the app is not published');
     const health = await get(`${web.url}health`);
     assert.equal(health.status, 200, health.body);
+    // On the cloned, scrubbed data the incident's request fails as it did in production.
+    assert.equal((await get(`${web.url}customers/137/badge`)).status, 500);
+    assert.equal((await get(`${web.url}customers/42/badge`)).status, 200);
     assert.deepEqual(snapshot(CLONE), before, 'the developer\'s clone changed during the reproduction');
 
     // `repro sessions` and `repro receipt` show it.
@@ -216,7 +227,7 @@ describe('repro reproduce, from a link to a running reproduction and back', () =
     const repo = await openRepository(CLONE);
     const seen: string[] = [];
     await assert.rejects(runReproduction({
-      incident: { id: 'INC-C', source: 'link', release: 'v1.4.0' }, repo, docker, selfHealthCheck: false, home: HOME, session,
+      incident: { id: 'INC-C', source: 'link', release: 'v1.4.0' }, repo, docker, selfHealthCheck, home: HOME, session,
       signal: ac.signal,
       onEvent: (e) => {
         seen.push(e.type === 'step' ? `${e.step}:${e.state}` : `${e.step}: ${e.message}`);
@@ -235,11 +246,11 @@ describe('repro reproduce, from a link to a running reproduction and back', () =
     sessions.add(session);
     const repo = await openRepository(CLONE);
     const incident = { id: 'INC-T', source: 'link', release: 'v1.4.0' };
-    const one = await runReproduction({ incident, repo, docker, selfHealthCheck: false, home: HOME, session });
+    const one = await runReproduction({ incident, repo, docker, selfHealthCheck, home: HOME, session });
     assert.equal(one.receipt.steps.find((s) => s.step === 'worktree')?.note, 'created');
     // Down, then again: the worktree was removed with the session, so it is created again.
     assert.equal((await repro('down', session)).code, 0);
-    const two = await runReproduction({ incident, repo, docker, selfHealthCheck: false, home: HOME, session });
+    const two = await runReproduction({ incident, repo, docker, selfHealthCheck, home: HOME, session });
     assert.equal(two.receipt.steps.find((s) => s.step === 'worktree')?.note, 'created');
     // The developer tries a fix in the worktree while debugging: down keeps it, and says why.
     fs.appendFileSync(path.join(two.receipt.worktree, 'src', 'badge.js'), '\n// trying a fix\n');
@@ -258,8 +269,8 @@ describe('repro reproduce, from a link to a running reproduction and back', () =
     sessions.add(session);
     const repo = await openRepository(CLONE);
     const incident = { id: 'INC-B', source: 'link', release: 'v1.4.0' };
-    const first = await runReproduction({ incident, repo, docker, selfHealthCheck: false, home: HOME, session });
-    await assert.rejects(runReproduction({ incident, repo, docker, selfHealthCheck: false, home: HOME, session }),
+    const first = await runReproduction({ incident, repo, docker, selfHealthCheck, home: HOME, session });
+    await assert.rejects(runReproduction({ incident, repo, docker, selfHealthCheck, home: HOME, session }),
       (e: unknown) => e instanceof ReproduceStepError && e.step === 'stack' && /already/.test(e.message));
     // The first one still runs, with its worktree (the second reused it and did not remove it).
     const web = first.receipt.published.find((p) => p.entry === 'web' && p.name === 'http')!;
@@ -285,13 +296,13 @@ describe('repro reproduce, from a link to a running reproduction and back', () =
     sessions.add(session);
     try {
       const repo = await openRepository(clone);
-      const r = await runReproduction({ incident: { id: 'INC-S', source: 'link', environment: 'production' }, repo, docker, selfHealthCheck: false, home: HOME, session });
+      const r = await runReproduction({ incident: { id: 'INC-S', source: 'link', environment: 'production' }, repo, docker, selfHealthCheck, home: HOME, session });
       assert.equal(r.receipt.commit, RELEASE);
       assert.match(r.receipt.steps[0]!.note ?? '', /from production's published state \(http:\/\/127\.0\.0\.1:\d+\/state\.json\)/);
-      await removeSession(docker, session, { graceSeconds: 0 });
+      await endSession(docker, session, HOME, { graceSeconds: 0 });
       // Published state that names no commit: a clear error, nothing left.
       fs.writeFileSync(yamlFile, fs.readFileSync(yamlFile, 'utf8').replace('/state.json', '/empty.json'));
-      await assert.rejects(runReproduction({ incident: { id: 'INC-S2', source: 'link' }, repo, docker, selfHealthCheck: false, home: HOME, session: 'shop-state2' }),
+      await assert.rejects(runReproduction({ incident: { id: 'INC-S2', source: 'link' }, repo, docker, selfHealthCheck, home: HOME, session: 'shop-state2' }),
         /production's published state at http:\/\/127\.0\.0\.1:\d+\/empty\.json names no commit/);
       assert.deepEqual(await leftovers(docker, 'shop-state2'), { containers: 0, networks: 0, volumes: 0 });
     } finally {
@@ -305,7 +316,7 @@ describe('repro reproduce, from a link to a running reproduction and back', () =
     const repo = await openRepository(CLONE);
     // A gateway image that does not exist and cannot be pulled: the stack step fails.
     await assert.rejects(runReproduction({
-      incident: { id: 'INC-F', source: 'link', release: 'v1.4.0' }, repo, docker, selfHealthCheck: false, home: HOME, session,
+      incident: { id: 'INC-F', source: 'link', release: 'v1.4.0' }, repo, docker, selfHealthCheck, home: HOME, session,
       gatewayImage: 'repro-test/no-such-gateway:0',
     }), (e: unknown) => e instanceof ReproduceStepError && e.step === 'stack' && /no-such-gateway/.test(e.message));
     await assertNothingLeft(session);

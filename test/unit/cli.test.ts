@@ -70,3 +70,18 @@ test('repro import writes repro.yaml from a compose file and refuses to overwrit
   assert.match(again.err, /already exists; not overwriting/);
   assert.equal(fs.readFileSync(path.join(dir, 'repro.yaml'), 'utf8'), written, 'the file is untouched');
 });
+
+test('repro data scan: 0 when the sample\'s rules cover its dump; 1 with the missing rule and the line to add', async () => {
+  const sample = path.resolve(__dirname, '../../../test/fixtures/sample-shop');
+  const ok = await run(sample, 'data', 'scan');
+  assert.equal(ok.code, 0, ok.err);
+  assert.match(ok.out, /db \(dump data\/production\.sql\):\n {2}Every column that looks personal has a rule or an acknowledgement \(3 tables, 19 columns scanned\)/);
+  const dir = tempDir();
+  fs.mkdirSync(path.join(dir, 'data'));
+  fs.copyFileSync(path.join(sample, 'data/production.sql'), path.join(dir, 'data/production.sql'));
+  fs.writeFileSync(path.join(dir, 'repro.yaml'), fs.readFileSync(path.join(sample, 'repro.yaml'), 'utf8').replace('email: "fake:email", ', ''));
+  const bad = await run(dir, 'data', 'scan');
+  assert.equal(bad.code, 1);
+  assert.match(bad.out, /public\.customers\.email \(text\): name: looks like .*; suggested: fake:email/);
+  assert.match(bad.out, /customers: \{ columns: \{ email: "fake:email" \} \}/);
+});

@@ -1,7 +1,10 @@
 // The real effects of a reproduction's steps: git (resolve, worktree) on the developer's clone
 // and the stack on a container engine. Shared by the extension and the CLI.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type Docker from 'dockerode';
+import { cloneData } from '../data/clone';
+import { scrubKeyFrom } from '../data/rules';
 import { formatDiagnostic, hasErrors } from '../manifest/diagnostics';
 import { readProject } from '../manifest/project';
 import { checkSameRepository, type Repository } from '../git/repository';
@@ -25,6 +28,15 @@ export interface EngineDepsOptions {
   incident?: string;
   remote?: string;
   gatewayImage?: string;
+  /**
+   * Where a live data source's connection string (and a scrub.key.env secret) is looked up
+   * first, by the name repro.yaml gives (the extension's secret storage); then the environment.
+   */
+  secrets?: (name: string) => string | undefined;
+  /** The engine network live data sources are reached on (default: the engine's bridge). */
+  sourceNetwork?: string;
+  /** The incident's time (ISO 8601): a live source is cached per hour of it. */
+  incidentTime?: string;
 }
 
 export class ManifestAtCommitError extends Error {
@@ -34,7 +46,24 @@ export class ManifestAtCommitError extends Error {
   }
 }
 
+/**
+ * The scrubbing key's file when repro.yaml names no scrub.key.env: one random key per clone of
+ * the repository, <REPRO_HOME>/repos/<clone>/scrub.key (mode 0600, created on first use). It
+ * never leaves the machine; deleting it makes every later clone scrub differently (and miss the
+ * cache). A team that wants the same scrubbed values everywhere sets scrub.key.env instead.
+ */
+export const scrubKeyFile = (storage: string, repoRoot: string): string => path.join(repoStorage(storage, repoRoot), 'scrub.key');
+
+/** "2024-05-01T10:37:12Z" -> "2024-05-01T10:00:00.000Z": one live snapshot per hour of incidents. */
+export function pointInTime(time: string | undefined): string | undefined {
+  const t = time ? Date.parse(time) : NaN;
+  if (Number.isNaN(t)) return undefined;
+  return new Date(Math.floor(t / 3600e3) * 3600e3).toISOString();
+}
+
 export function engineDeps(o: EngineDepsOptions): ReproduceDeps {
+  // The worktree each session's stack was started from: what the manifest's data paths are relative to.
+  const worktrees = new Map<string, string>();
   return {
     checkRepository: (expected) => checkSameRepository(o.repo, expected),
     publishedCommit: (env, signal) => {
@@ -56,7 +85,7 @@ export function engineDeps(o: EngineDepsOptions): ReproduceDeps {
       return { manifest: p.manifest, file: p.files[0]!, text: p.files.map((f) => fs.readFileSync(f, 'utf8')).join('\n') };
     },
     listFiles: async (wt) => (await runGit(wt, ['ls-files', '-z', '--recurse-submodules'])).stdout.split('\0').filter(Boolean),
-    up: (manifest, wt, session, signal, progress) => up(o.docker, planSession(manifest, {
+    up: (manifest, wt, session, signal, progress) => (worktrees.set(session, wt), up(o.docker, planSession(manifest, {
       session, sourceDir: wt, ...(o.incident ? { incident: o.incident } : {}), ...(o.gatewayImage ? { gatewayImage: o.gatewayImage } : {}),
     }), {
       signal,
@@ -66,7 +95,23 @@ export function engineDeps(o: EngineDepsOptions): ReproduceDeps {
         else if (e.type === 'step') progress(e.message);
         else if (e.progress.status === 'pulling') progress(`pulling ${e.progress.image}`);
       },
-    }),
+    })),
     removeSession: async (s) => { await removeSession(o.docker, s, { graceSeconds: 0 }); },
+    cloneData: async (manifest, stack, signal, progress) => {
+      if (!Object.values(manifest.services ?? {}).some((s) => s.data)) return undefined;
+      const root = worktrees.get(stack.session);
+      if (!root) throw new Error(`no worktree is known for session ${stack.session}`);
+      const lookup = (name: string) => o.secrets?.(name) ?? process.env[name];
+      const keyVar = manifest.scrub?.key?.env;
+      const { key, source } = scrubKeyFrom(keyVar ? { [keyVar]: lookup(keyVar) } : {}, manifest, scrubKeyFile(o.storage, o.repo.root));
+      progress(`scrubbing key from ${source.startsWith('env:') ? `the variable ${source.slice(4)}` : 'this clone\'s key file'}`);
+      const time = pointInTime(o.incidentTime);
+      const r = await cloneData(o.docker, manifest, stack, {
+        // The session was just created: whatever the app made in the database at its start goes.
+        root, home: o.storage, key, signal, progress, selfHealthCheck: o.selfHealthCheck, replace: true,
+        secrets: lookup, ...(o.sourceNetwork ? { sourceNetwork: o.sourceNetwork } : {}), ...(time ? { pointInTime: time } : {}),
+      });
+      return r ? { snapshot: r.snapshot, rules: r.rules } : undefined;
+    },
   };
 }

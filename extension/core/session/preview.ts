@@ -72,7 +72,7 @@ export function previewReproduction(p: PreviewInput): Preview {
   }
 
   const sources = Object.entries(p.manifest?.services ?? {}).flatMap(([name, s]) => (s.data ? [`${name} from ${describeSource(s.data.source)}`] : []));
-  lines.push(`Data: ${sources.length ? `${sources.join('; ')}: not cloned (data cloning is not available in this version), the services start empty` : 'no data source declared; the services start empty'}`);
+  lines.push(`Data: ${sources.length ? `${sources.join('; ')}, scrubbed by repro.yaml's rules (a personal column without a rule stops the clone) and checked before use` : 'no data source declared; the services start empty'}`);
   if (i.frames?.length) lines.push(`Stack: ${i.frames.length} frame${i.frames.length === 1 ? '' : 's'} to map onto the worktree`);
   lines.push(`Receipt: ${path.join(sessionDir(p.home, p.session), 'receipt.md')}`);
   return { title: `Reproduce incident ${i.id}?`, lines, blockers };

@@ -18,6 +18,10 @@ export interface RunOptions {
   session: string;
   remote?: string;
   gatewayImage?: string;
+  /** Secret lookup for live data sources (by the variable name repro.yaml gives). */
+  secrets?: (name: string) => string | undefined;
+  /** The engine network live data sources are reached on. */
+  sourceNetwork?: string;
   signal?: AbortSignal;
   onEvent?: (e: ReproduceEvent) => void;
 }
@@ -32,6 +36,8 @@ export async function runReproduction(o: RunOptions): Promise<RunResult> {
   const deps = engineDeps({
     docker: o.docker, selfHealthCheck: o.selfHealthCheck, repo: o.repo, storage: o.home, incident: o.incident.id,
     ...(o.remote ? { remote: o.remote } : {}), ...(o.gatewayImage ? { gatewayImage: o.gatewayImage } : {}),
+    ...(o.incident.time ? { incidentTime: o.incident.time } : {}),
+    ...(o.secrets ? { secrets: o.secrets } : {}), ...(o.sourceNetwork ? { sourceNetwork: o.sourceNetwork } : {}),
   });
   const { receipt, stack } = await reproduce(o.incident, deps, {
     session: o.session, clone: o.repo.root,

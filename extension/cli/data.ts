@@ -1,0 +1,84 @@
+// repro data scan / clone: the coverage gate of a project's dumps, and production-shaped,
+// scrubbed data cloned into a running session.
+import { openRepository } from '../core/git/repository';
+import { cloneData } from '../core/data/clone';
+import { scanWorkspaceCoverage } from '../core/data/coverageScan';
+import { scrubKeyFrom } from '../core/data/rules';
+import { formatCoverage } from '../core/data/scan';
+import { hasErrors } from '../core/manifest/diagnostics';
+import { readProject } from '../core/manifest/project';
+import type { Manifest } from '../core/manifest/schema';
+import { scrubKeyFile } from '../core/session/engineDeps';
+import { reproHome } from '../core/session/storage';
+import { connectEngine } from '../core/stack/engineConnection';
+import { runningStackOf } from '../core/stack/runningStack';
+import { CliError, EXIT } from './exitCodes';
+import { printDiagnostics, summary, type Io } from './output';
+import { resolveSession } from './session';
+
+function manifestOf(io: Io, dir: string): Manifest {
+  const p = readProject(dir);
+  if (p.origin === 'none') throw new CliError(`No repro.yaml in ${dir}, and nothing to import.`, EXIT.noInput);
+  if (!p.manifest || hasErrors(p.diagnostics)) {
+    printDiagnostics(io, p.diagnostics);
+    throw new CliError(`the manifest has errors: ${summary(p.diagnostics)}`, EXIT.error);
+  }
+  return p.manifest;
+}
+
+/** Exit 0 when every personal-looking column is covered, 1 when one is not (for CI gates). */
+export async function dataScanCommand(io: Io, dir: string): Promise<number> {
+  const m = manifestOf(io, dir);
+  const results = await scanWorkspaceCoverage(dir, m);
+  if (!results.length) { io.out('no PostgreSQL service has a data source in repro.yaml'); return EXIT.ok; }
+  let bad = false;
+  for (const r of results) {
+    io.out(`${r.service} (${r.source}):`);
+    if (r.status === 'scanned') {
+      io.out(formatCoverage(r.report, r.service).split('\n').map((l) => `  ${l}`).join('\n'));
+      bad ||= r.report.uncovered.length > 0 || r.report.unknownRules.length > 0;
+    } else if (r.status === 'skipped') {
+      io.out(`  not scanned: ${r.reason}`);
+    } else {
+      io.out(`  error: ${r.error}`);
+      bad = true;
+    }
+  }
+  return bad ? EXIT.error : EXIT.ok;
+}
+
+export async function dataCloneCommand(io: Io, dir: string, flags: { service?: string; session?: string; replace: boolean }, signal: AbortSignal): Promise<number> {
+  const m = manifestOf(io, dir);
+  let services = Object.entries(m.services ?? {}).filter(([, s]) => s.data);
+  if (flags.service) {
+    if (!m.services?.[flags.service]) throw new CliError(`no service "${flags.service}" in repro.yaml: ${Object.keys(m.services ?? {}).join(', ')}`, EXIT.usage);
+    services = services.filter(([n]) => n === flags.service);
+    if (!services.length) throw new CliError(`service "${flags.service}" declares no data source (services.${flags.service}.data.source)`, EXIT.usage);
+  }
+  if (!services.length) { io.out('no service declares a data source'); return EXIT.ok; }
+  const conn = await connectEngine(process.env.REPRO_ENGINE_HOST ? { host: process.env.REPRO_ENGINE_HOST } : {});
+  const session = await resolveSession(conn.docker, dir, flags.session);
+  const stack = await runningStackOf(conn.docker, session);
+  const home = reproHome();
+  const repoRoot = await openRepository(dir).then((r) => r.root, () => dir);
+  const { key, source } = scrubKeyFrom(process.env, m, scrubKeyFile(home, repoRoot));
+  io.err(`cloning into session ${session.session}; scrubbing key from ${source.startsWith('env:') ? `$${source.slice(4)}` : source.slice(5)}`);
+  const only: Manifest = { ...m, services: Object.fromEntries(Object.entries(m.services ?? {}).filter(([n, s]) => !s.data || services.some(([x]) => x === n))) };
+  const started = performance.now();
+  const r = await cloneData(conn.docker, only, stack, {
+    root: dir, home, key, signal, replace: flags.replace, selfHealthCheck: conn.engine === 'podman',
+    progress: (msg) => io.err(`  ${msg}`),
+  });
+  for (const s of r?.services ?? []) {
+    if (s.kind === 'postgresql') {
+      const x = s.result;
+      io.out(`${s.service}: ${x.tables.map((t) => `${t.name.replace(/^public\./, '')} ${t.rows}`).join(', ')}${x.cached ? ' (from the cached snapshot)' : ''}`);
+      io.out(`  verified: ${x.verified.counts.length} row counts, ${x.verified.foreignKeys.checked} foreign keys, ${x.verified.fingerprints.values} original values absent`);
+      io.out(`  snapshot ${x.snapshot.slice(0, 16)}, rules ${x.rules.slice(0, 16)}`);
+    } else {
+      io.out(`${s.service}: ${s.what}`);
+    }
+  }
+  io.err(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return EXIT.ok;
+}

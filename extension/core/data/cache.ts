@@ -1,0 +1,194 @@
+// The scrubbed snapshots, kept so that the next clone of the same data under the same rules
+// restores without reading the source or scrubbing again:
+//   <REPRO_HOME>/data/<key>.sql.gz   the scrubbed plain SQL, gzip-compressed
+//   <REPRO_HOME>/data/<key>.json     what the scrubbing pass counted (rows, fingerprints)
+// key = sha256 of the source's identity (a dump: its sha256; a live database: host, port and
+// database without credentials, and the point in time the caller gives), the scrub plan's
+// identity (its rules and key id), the PostgreSQL major version and CACHE_FORMAT. A change of
+// any rule changes the key. Entries are written to a temporary file and renamed (a crash leaves
+// no half entry), readable by the user only, and pruned oldest-first past a size cap.
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { createGunzip, createGzip } from 'node:zlib';
+import type { ScrubSummary } from './types';
+import type { VerifyReport } from './verify';
+
+/** Bumped when the snapshot's content or meta format changes: old entries then miss. */
+export const CACHE_FORMAT = 1;
+
+export const DEFAULT_CACHE_BYTES = 2 * 1024 ** 3;
+
+export interface CacheKeyParts {
+  /** "dump:<sha256>" or "live:postgresql://host:port/db@<point in time>". */
+  source: string;
+  /** ScrubPlan.identity */
+  plan: string;
+  pgMajor: number;
+}
+
+export function cacheKey(p: CacheKeyParts): string {
+  return createHash('sha256').update(JSON.stringify({ format: CACHE_FORMAT, source: p.source, plan: p.plan, pgMajor: p.pgMajor })).digest('hex');
+}
+
+/** What is stored next to a snapshot: the summary in JSON form. */
+export interface CacheMeta {
+  format: number;
+  key: string;
+  createdAt: string;
+  /** sha256 of the scrubbed SQL (uncompressed): the snapshot's identity in receipts. */
+  snapshot: string;
+  rules: string;
+  pgMajor: number;
+  bytes: number;
+  summary: SerialSummary;
+  /** What the value check found when the snapshot was made (a snapshot is cached only if it passed). */
+  verified: VerifyReport['fingerprints'];
+}
+
+export interface SerialSummary {
+  tables: [string, { rowsIn: number; rowsOut: number }][];
+  fingerprints: [string, string[]][];
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export const serialSummary = (s: ScrubSummary): SerialSummary => ({
+  tables: [...s.tables.entries()],
+  fingerprints: [...s.fingerprints.entries()].map(([k, v]) => [k, [...v]]),
+  bytesIn: s.bytesIn,
+  bytesOut: s.bytesOut,
+});
+
+export const summaryOf = (s: SerialSummary): ScrubSummary => ({
+  tables: new Map(s.tables),
+  fingerprints: new Map(s.fingerprints.map(([k, v]) => [k, new Set(v)])),
+  bytesIn: s.bytesIn,
+  bytesOut: s.bytesOut,
+});
+
+export const cacheDir = (home: string): string => path.join(home, 'data');
+
+function paths(home: string, key: string): { sql: string; meta: string } {
+  if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`not a cache key: ${key}`);
+  return { sql: path.join(cacheDir(home), `${key}.sql.gz`), meta: path.join(cacheDir(home), `${key}.json`) };
+}
+
+/** The entry, if complete and of this format; touched so that pruning keeps what is used. */
+export function lookupCache(home: string, key: string): { meta: CacheMeta; open(): Readable } | undefined {
+  const p = paths(home, key);
+  let meta: CacheMeta;
+  try {
+    meta = JSON.parse(fs.readFileSync(p.meta, 'utf8')) as CacheMeta;
+    if (meta.format !== CACHE_FORMAT || meta.key !== key || !fs.statSync(p.sql).isFile()) return undefined;
+  } catch {
+    return undefined;
+  }
+  const now = new Date();
+  try { fs.utimesSync(p.sql, now, now); fs.utimesSync(p.meta, now, now); } catch { /* pruned meanwhile: open() fails */ }
+  return {
+    meta,
+    open: () => {
+      const raw = fs.createReadStream(p.sql, { highWaterMark: 256 * 1024 });
+      const gunzip = createGunzip();
+      const out = new PassThrough();
+      raw.on('error', (e) => out.destroy(e));
+      gunzip.on('error', (e) => out.destroy(new Error(`The cached snapshot ${key.slice(0, 12)} is damaged (${e.message}); it was removed, clone again.`)));
+      gunzip.on('error', () => { fs.rmSync(p.sql, { force: true }); fs.rmSync(p.meta, { force: true }); });
+      raw.pipe(gunzip).pipe(out);
+      return out;
+    },
+  };
+}
+
+export interface CacheWriter {
+  /** Write the scrubbed SQL here (end it when the SQL ended). */
+  stream: Writable;
+  /** After the stream finished: writes the meta and renames both into place. */
+  commit(meta: Omit<CacheMeta, 'format' | 'key' | 'createdAt' | 'snapshot' | 'bytes'>): Promise<CacheMeta>;
+  /** Drops what was written (idempotent). */
+  abort(): void;
+}
+
+/** Starts an entry: gzip into a temporary file of the cache folder, hashing the plain SQL. */
+export function openCacheWriter(home: string, key: string): CacheWriter {
+  const p = paths(home, key);
+  fs.mkdirSync(cacheDir(home), { recursive: true, mode: 0o700 });
+  const tmp = `${p.sql}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const file = fs.createWriteStream(tmp, { mode: 0o600 });
+  const gzip = createGzip({ level: 6 });
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const input = new PassThrough();
+  input.on('data', (c: Buffer) => { hash.update(c); bytes += c.length; });
+  input.pipe(gzip).pipe(file);
+  let aborted = false;
+  const written = new Promise<void>((resolve, reject) => {
+    file.on('finish', resolve);
+    file.on('error', reject);
+    gzip.on('error', reject);
+  });
+  written.catch(() => undefined);
+  return {
+    stream: input,
+    async commit(m) {
+      await written;
+      if (aborted) throw new Error('the cache entry was aborted');
+      const meta: CacheMeta = { format: CACHE_FORMAT, key, createdAt: new Date().toISOString(), snapshot: hash.digest('hex'), bytes, ...m };
+      const metaTmp = `${p.meta}.${process.pid}.tmp`;
+      fs.writeFileSync(metaTmp, JSON.stringify(meta), { mode: 0o600 });
+      // The SQL first, then the meta: an entry only counts once its meta is there.
+      fs.renameSync(tmp, p.sql);
+      fs.renameSync(metaTmp, p.meta);
+      return meta;
+    },
+    abort() {
+      if (aborted) return;
+      aborted = true;
+      input.unpipe();
+      gzip.destroy();
+      file.destroy();
+      fs.rmSync(tmp, { force: true });
+    },
+  };
+}
+
+/**
+ * Removes entries, least recently used first, until the folder holds at most `maxBytes`;
+ * `keep` (the entry just written) is never removed. Left-over temporary files older than a day
+ * go too. Returns the keys removed.
+ */
+export function pruneCache(home: string, maxBytes = DEFAULT_CACHE_BYTES, keep?: string): string[] {
+  const dir = cacheDir(home);
+  let names: string[];
+  try { names = fs.readdirSync(dir); } catch { return []; }
+  const entries = new Map<string, { bytes: number; used: number }>();
+  for (const n of names) {
+    const f = path.join(dir, n);
+    let st: fs.Stats;
+    try { st = fs.statSync(f); } catch { continue; }
+    if (n.endsWith('.tmp')) {
+      if (Date.now() - st.mtimeMs > 24 * 3600e3) fs.rmSync(f, { force: true });
+      continue;
+    }
+    const m = /^([0-9a-f]{64})\.(sql\.gz|json)$/.exec(n);
+    if (!m) continue;
+    const e = entries.get(m[1]!) ?? { bytes: 0, used: 0 };
+    e.bytes += st.size;
+    e.used = Math.max(e.used, st.mtimeMs);
+    entries.set(m[1]!, e);
+  }
+  let total = [...entries.values()].reduce((a, e) => a + e.bytes, 0);
+  const removed: string[] = [];
+  for (const [key, e] of [...entries].sort((a, b) => a[1].used - b[1].used)) {
+    if (total <= maxBytes) break;
+    if (key === keep) continue;
+    const p = paths(home, key);
+    fs.rmSync(p.meta, { force: true });
+    fs.rmSync(p.sql, { force: true });
+    total -= e.bytes;
+    removed.push(key);
+  }
+  return removed;
+}

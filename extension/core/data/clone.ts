@@ -1,0 +1,442 @@
+// Cloning a service's production data into a running session, scrubbed:
+//
+//   cache hit:  cached scrubbed SQL ──────────────────────────────► restore
+//   cache miss: source ─► coverage gate (scanDump: stops on an uncovered personal column or
+//               a rule naming what the dump lacks) ─► source again ─► scrubber ─┬► restore
+//                                                                               └► cache
+//   then: verify (rows = what the scrubber wrote; no original value of a scrubbed column)
+//         ─► subset (`where`, keeping referenced rows) ─► verify (rows, foreign keys)
+//         ─► the cache entry is committed (only a clone that passed is reused).
+//
+// Sources: a pg_dump file of the repository (plain, gzip or custom format) or a live database
+// (pg_dump from the connection string in the variable the manifest names). Redis takes an RDB
+// file and any service a "files" folder or tarball, copied into its data volume while it is
+// stopped (copied as they are: the scrubber reads SQL only).
+//
+// Whatever fails or is cancelled after the restore began, the service's database is dropped and
+// created empty again before the error reaches the caller: a clone is complete and verified, or
+// there is none. Errors name tables, columns, lines and SQLSTATEs, never a value or a secret.
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import { serviceKind } from '../manifest/catalogue';
+import type { DataSpec, Manifest } from '../manifest/schema';
+import { splitTypeVersion } from '../manifest/versions';
+import { waitReady } from '../stack/health';
+import { LABEL } from '../stack/labels';
+import type { RunningStack } from '../stack/up';
+import { cacheKey, DEFAULT_CACHE_BYTES, lookupCache, openCacheWriter, pruneCache, serialSummary, summaryOf, type CacheWriter } from './cache';
+import { decodeCopyText } from './copyText';
+import { createScrubber } from './dumpScrubber';
+import { DataSourceError, fileSha256, openDumpSource, resolveInside, type OpenedSql } from './dumpSource';
+import { fingerprint } from './keyed';
+import { connectionString, liveIdentity, openLiveSource, parseConnection, type SecretLookup } from './liveSource';
+import { catalogTables, pgTarget, psqlRows, quoteIdent, type PgTarget } from './pg';
+import { restoreSql } from './restore';
+import { compileScrubPlan } from './rules';
+import { formatCoverage, scanDump } from './scan';
+import { folderEntries, tarStream } from './streams';
+import { applySubset, checkCondition, type SubsetResult } from './subset';
+import type { ScrubPlan, ScrubSummary, TableProgress } from './types';
+import { checkCounts, checkFingerprints, checkForeignKeys, VerifyError, type VerifyReport } from './verify';
+
+export class CloneError extends Error {
+  constructor(readonly service: string, message: string) {
+    super(message);
+    this.name = 'CloneError';
+  }
+}
+
+export interface CloneOptions {
+  manifest: Manifest;
+  /** The service entry (e.g. "db"). */
+  service: string;
+  stack: RunningStack;
+  /** The repository (worktree) root that the manifest's paths are relative to. */
+  root: string;
+  /** REPRO_HOME: the cache lives in <home>/data. */
+  home: string;
+  /** The scrubbing key (rules.scrubKeyFrom). */
+  key: Buffer;
+  signal?: AbortSignal;
+  /** Rows scrubbed so far in a table. */
+  onProgress?: (table: string, rows: number) => void;
+  /** Coarse steps, for a log ("checking coverage", "restoring", ...). */
+  onStep?: (message: string) => void;
+  /** Where a live source's connection string is looked up first (then the environment). */
+  secrets?: SecretLookup;
+  /** The network a live source is reached on (default: the engine's bridge). */
+  sourceNetwork?: string;
+  /**
+   * The moment a live source is cloned for (e.g. the incident's time, rounded): part of the
+   * cache key. Without it a live clone is never served from, nor written to, the cache.
+   */
+  pointInTime?: string;
+  /** The cache's size cap (default 2 GiB). */
+  cacheBytes?: number;
+  /** Drop what the database holds first (default: refuse a database that has tables). */
+  replace?: boolean;
+}
+
+export interface CloneResult {
+  service: string;
+  /** sha256 of the scrubbed SQL. */
+  snapshot: string;
+  /** The scrub plan's identity. */
+  rules: string;
+  /** Served from the cache (the source was not read). */
+  cached: boolean;
+  /** The cache key, when the clone can be cached. */
+  cacheKey?: string;
+  /** Rows per table in the clone, after subsetting. */
+  tables: { name: string; rows: number }[];
+  verified: VerifyReport;
+  subset?: SubsetResult;
+  timings: { step: string; ms: number }[];
+}
+
+/** Clones one PostgreSQL service's data (see the top of this file). */
+export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise<CloneResult> {
+  const svc = o.manifest.services?.[o.service];
+  const spec = svc?.data;
+  if (!svc || !spec) throw new CloneError(o.service, `Service ${o.service} declares no data to clone.`);
+  if (serviceKind(splitTypeVersion(svc.type).type)?.type !== 'postgresql') {
+    throw new CloneError(o.service, `Service ${o.service} (${svc.type}) is not PostgreSQL: only PostgreSQL takes a dump or live source.`);
+  }
+  if (!('dump' in spec.source) && !('live' in spec.source)) {
+    throw new CloneError(o.service, `Service ${o.service} is PostgreSQL: its data source must be a dump or a live database.`);
+  }
+  const entry = stack(o.stack, o.service);
+  const timings: CloneResult['timings'] = [];
+  const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    o.onStep?.(step);
+    try { return await fn(); } finally { timings.push({ step, ms: Math.round(performance.now() - t) }); }
+  };
+  const signal = o.signal;
+  signal?.throwIfAborted();
+
+  let plan: ScrubPlan;
+  try {
+    plan = compileScrubPlan(spec, o.key);
+  } catch (e) {
+    throw new CloneError(o.service, `The scrub rules of ${o.service} in repro.yaml cannot be used: ${(e as Error).message}`);
+  }
+  const where = new Map([...plan.tables].flatMap(([t, r]) => (r.where !== undefined && !r.truncate ? [[t, r.where] as const] : [])));
+  for (const [t, w] of where) checkCondition(t, w);
+
+  const { target, labels, major, tables } = await timed('inspecting the service', async () => {
+    const t = await pgTarget(docker, entry.id);
+    return { target: t, labels: await jobLabels(docker, entry.id, o.service), ...await probe(docker, t, signal) };
+  });
+  const source = describeSource(docker, o, spec, entry.image.id, labels);
+  const identity = await timed('identifying the source', () => source.identity());
+  const key = identity ? cacheKey({ source: identity, plan: plan.identity, pgMajor: major }) : undefined;
+
+  if (tables > 0) {
+    if (!o.replace) throw new CloneError(o.service, `The database ${target.database} of ${o.service} already has tables: a clone goes into an empty database. Replace what it holds with "repro data clone --replace", or start a new session.`);
+    await timed('emptying the database', () => resetDatabase(docker, target));
+  }
+
+  const hit = key ? lookupCache(o.home, key) : undefined;
+  let summary: ScrubSummary;
+  let snapshot: string;
+  let writer: CacheWriter | undefined;
+  let restoring = false;
+  try {
+    if (hit) {
+      summary = summaryOf(hit.meta.summary);
+      snapshot = hit.meta.snapshot;
+      restoring = true;
+      await timed('restoring the cached snapshot', () => restoreSql(docker, target, hit.open(), signal ? { signal } : {}));
+    } else {
+      await timed(`checking that the rules cover ${source.what}`, () => coverageGate(o.service, source, plan, signal));
+      const opened = await source.open();
+      try {
+        const scrubber = createScrubber(plan, {
+          onProgress: (p: TableProgress) => o.onProgress?.(p.table, p.rows),
+        });
+        opened.stream.on('error', (e) => scrubber.stream.destroy(e));
+        // Every consumer of the scrubbed SQL is attached before the source starts to flow.
+        const hash = createHash('sha256');
+        scrubber.stream.on('data', (c: Buffer) => hash.update(c));
+        if (key) {
+          writer = openCacheWriter(o.home, key);
+          scrubber.stream.pipe(writer.stream);
+        }
+        restoring = true;
+        await timed(`scrubbing ${source.what} into ${o.service}`, () => restoreSql(docker, target, scrubber.stream, {
+          ...(signal ? { signal } : {}),
+          onStarted: () => { opened.stream.pipe(scrubber.stream); },
+        }));
+        summary = scrubber.summary();
+        snapshot = hash.digest('hex');
+      } finally {
+        await opened.close().catch(() => undefined);
+      }
+    }
+
+    // What the scrubber wrote is what is in the clone, and no original value got through (a
+    // cached snapshot passed that check when it was made: it is the same SQL).
+    const fp = fingerprintable(plan);
+    const before = await timed('verifying the clone', async () => {
+      const catalog = await catalogTables(docker, target, signal);
+      const expected = new Map([...summary.tables].map(([t, c]) => [t, c.rowsOut]));
+      const counts = await checkCounts(docker, target, expected, signal, catalog);
+      const prints = hit
+        ? { ...hit.meta.verified, problems: [] as string[] }
+        : await checkFingerprints(docker, target, new Map([...summary.fingerprints].filter(([c]) => fp.has(c))),
+          (raw) => fingerprint(o.key, decodeCopyText(Buffer.from(raw, 'utf8')) ?? ''), signal, catalog);
+      return { counts, prints, expected };
+    });
+    let subset: SubsetResult | undefined;
+    let expected = before.expected;
+    if (where.size) {
+      subset = await timed('subsetting', () => applySubset(docker, target, where, signal ? { signal } : {}));
+      expected = new Map(expected);
+      for (const s of subset.tables) expected.set(s.table, (expected.get(s.table) ?? 0) - s.deleted);
+    }
+    const after = await timed('checking rows and foreign keys', async () => ({
+      counts: subset ? await checkCounts(docker, target, expected, signal) : before.counts,
+      fks: await checkForeignKeys(docker, target, signal),
+    }));
+    const verified: VerifyReport = {
+      counts: after.counts.counts,
+      foreignKeys: { checked: after.fks.checked, violations: after.fks.violations },
+      fingerprints: { columns: before.prints.columns, values: before.prints.values, leaks: before.prints.leaks, skipped: before.prints.skipped, short: before.prints.short },
+      problems: [...before.counts.problems, ...before.prints.problems, ...(subset ? after.counts.problems : []), ...after.fks.problems],
+    };
+    if (verified.problems.length) throw new VerifyError(verified);
+    await timed('analyzing', () => psqlRows(docker, target, 'ANALYZE', signal ? { signal } : {}));
+
+    if (writer) {
+      const { problems: _, ...prints } = before.prints;
+      await writer.commit({ rules: plan.identity, pgMajor: major, summary: serialSummary(summary), verified: prints });
+      writer = undefined;
+      pruneCache(o.home, o.cacheBytes ?? DEFAULT_CACHE_BYTES, key);
+    }
+    return {
+      service: o.service, snapshot, rules: plan.identity, cached: Boolean(hit), ...(key ? { cacheKey: key } : {}),
+      tables: verified.counts.map((c) => ({ name: c.table, rows: c.actual })),
+      verified, ...(subset ? { subset } : {}), timings,
+    };
+  } catch (e) {
+    writer?.abort();
+    if (restoring) await resetDatabase(docker, target).catch(() => undefined);
+    if (signal?.aborted) throw signal.reason ?? e;
+    if (e instanceof CloneError || e instanceof VerifyError) throw e;
+    throw new CloneError(o.service, `Cloning the data of ${o.service} from ${source.what} failed: ${(e as Error).message}`);
+  }
+}
+
+/** The scrubbed columns whose values can prove a leak (see the top of verify.ts). */
+function fingerprintable(plan: ScrubPlan): Set<string> {
+  const out = new Set<string>();
+  for (const [t, r] of plan.tables) {
+    for (const [c, s] of r.columns) {
+      if (s.kind === 'mask' || s.kind === 'hash' || s.kind === 'fake') out.add(`${t}.${c}`);
+    }
+  }
+  return out;
+}
+
+interface Source {
+  what: string;
+  /** The cache's source identity; undefined = not cacheable. */
+  identity(): Promise<string | undefined>;
+  open(): Promise<OpenedSql>;
+}
+
+function describeSource(docker: Docker, o: CloneOptions, spec: DataSpec, image: string, labels: Record<string, string>): Source {
+  const signal = o.signal;
+  if ('dump' in spec.source) {
+    const rel = spec.source.dump;
+    return {
+      what: `the dump ${rel}`,
+      identity: async () => `dump:${await fileSha256(resolveInside(o.root, rel), signal)}`,
+      open: () => openDumpSource(docker, { root: o.root, file: rel, image, labels, ...(signal ? { signal } : {}) }),
+    };
+  }
+  if ('live' in spec.source) {
+    const envName = spec.source.live.env;
+    return {
+      what: `the live database in ${envName}`,
+      identity: async () => {
+        if (!o.pointInTime) return undefined;
+        return `live:${liveIdentity(parseConnection(connectionString(envName, o.secrets), envName))}@${o.pointInTime}`;
+      },
+      open: () => openLiveSource(docker, {
+        envName, image, labels, ...(o.secrets ? { secrets: o.secrets } : {}), ...(o.sourceNetwork ? { network: o.sourceNetwork } : {}), ...(signal ? { signal } : {}),
+      }),
+    };
+  }
+  throw new DataSourceError('not a SQL source');
+}
+
+/** Reads the source once through the coverage scan; stops the clone on what it finds. */
+async function coverageGate(service: string, source: Source, plan: ScrubPlan, signal?: AbortSignal): Promise<void> {
+  const opened = await source.open();
+  const onAbort = () => { opened.stream.destroy(signal?.reason); };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const report = await scanDump(opened.stream, plan);
+    signal?.throwIfAborted();
+    if (report.unknownRules.length || report.uncovered.length) {
+      const unknown = report.unknownRules.length
+        ? `repro.yaml's scrub rules for ${service} name what ${source.what} does not have: ${report.unknownRules.join(', ')}.\n`
+        : '';
+      throw new CloneError(service, `${unknown}${report.uncovered.length || !unknown ? formatCoverage(report, service) : ''}`.trim());
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    await opened.close().catch(() => undefined);
+  }
+}
+
+function stack(s: RunningStack, service: string): RunningStack['containers'][number] {
+  const c = s.containers.find((x) => x.entry === service && x.role === 'service');
+  if (!c) throw new CloneError(service, `The session ${s.session} has no container for service ${service}.`);
+  return c;
+}
+
+/** The session's labels (and the service's), for the throwaway containers. */
+async function jobLabels(docker: Docker, id: string, service: string): Promise<Record<string, string>> {
+  const labels = (await docker.getContainer(id).inspect()).Config.Labels ?? {};
+  return Object.fromEntries([LABEL.session, LABEL.project, LABEL.incident].flatMap((k) => (labels[k] ? [[k, labels[k]]] : [])).concat([[LABEL.service, service]]));
+}
+
+/** The server's major version and how many tables the database has, in one round trip. */
+async function probe(docker: Docker, t: PgTarget, signal?: AbortSignal): Promise<{ major: number; tables: number }> {
+  const [row] = await psqlRows(docker, t, `SELECT current_setting('server_version_num'), (SELECT count(*) FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+    AND n.nspname NOT LIKE 'pg_toast%')`, signal ? { signal } : {});
+  const n = Number(row?.[0]);
+  if (!Number.isFinite(n) || n <= 0) throw new Error('could not read the PostgreSQL version of the clone');
+  return { major: n >= 100000 ? Math.floor(n / 10000) : Math.floor(n / 100) / 100, tables: Number(row?.[1]) };
+}
+
+/** Drops the service's database (closing its connections) and creates it empty again. */
+export async function resetDatabase(docker: Docker, t: PgTarget): Promise<void> {
+  const maintenance = t.database === 'postgres' ? 'template1' : 'postgres';
+  await psqlRows(docker, t, [`DROP DATABASE IF EXISTS ${quoteIdent(t.database)} WITH (FORCE)`, `CREATE DATABASE ${quoteIdent(t.database)} OWNER ${quoteIdent(t.user)}`],
+    { database: maintenance });
+}
+
+// ------------------------------------------------------------------ Redis RDB and files
+
+/**
+ * Copies an RDB file (Redis, Valkey) or a folder or tarball (any service with a data volume)
+ * into the service's data folder: the service is stopped, the files are put into its volume,
+ * and it is started again and waited on until healthy.
+ */
+export async function copyServiceFiles(docker: Docker, o: {
+  manifest: Manifest; service: string; stack: RunningStack; root: string; signal?: AbortSignal; onStep?: (m: string) => void;
+  /** The engine runs no health checks (Podman without systemd): run them through exec. */
+  selfHealthCheck?: boolean;
+}): Promise<{ snapshot: string; what: string }> {
+  const svc = o.manifest.services?.[o.service];
+  const spec = svc?.data;
+  if (!svc || !spec) throw new CloneError(o.service, `Service ${o.service} declares no data to clone.`);
+  const kind = serviceKind(splitTypeVersion(svc.type).type);
+  if (!kind?.dataDir) throw new CloneError(o.service, `Service ${o.service} (${svc.type}) has no data folder Repro knows, so files cannot be copied into it.`);
+  const entry = stack(o.stack, o.service);
+  let tar: Readable;
+  let snapshot: string;
+  let what: string;
+  if ('rdb' in spec.source) {
+    if (kind.scheme !== 'redis') throw new CloneError(o.service, `Service ${o.service} (${svc.type}) is not Redis: an rdb source needs Redis or Valkey.`);
+    const file = resolveInside(o.root, spec.source.rdb);
+    snapshot = await fileSha256(file, o.signal);
+    tar = tarStream([{ name: 'dump.rdb', file, mode: 0o644 }]);
+    what = `the RDB file ${spec.source.rdb}`;
+  } else if ('files' in spec.source) {
+    const rel = spec.source.files.replace(/\/+$/, '');
+    const p = resolveInsideAny(o.root, rel);
+    if (fs.statSync(p).isDirectory()) {
+      const entries = folderEntries(p);
+      const h = createHash('sha256');
+      for (const e of entries) h.update(`${e.name}\0${e.file ? e.size : 'dir'}\0`);
+      for (const e of entries) if (e.file) h.update(await fileSha256(e.file, o.signal));
+      snapshot = h.digest('hex');
+      tar = tarStream(entries);
+    } else {
+      snapshot = await fileSha256(p, o.signal);
+      // A tarball: the engine takes tar, gzip/bzip2/xz-compressed or not, as it is.
+      tar = fs.createReadStream(p);
+    }
+    what = `the files ${spec.source.files}`;
+  } else {
+    throw new CloneError(o.service, `Service ${o.service} (${svc.type}) takes an rdb or files source, not a SQL dump or a live database.`);
+  }
+  const container = docker.getContainer(entry.id);
+  o.onStep?.(`stopping ${o.service} to copy ${what} into its data folder`);
+  await container.stop({ t: 10 }).catch((e: { statusCode?: number }) => { if (e.statusCode !== 304) throw e; });
+  await container.putArchive(tar, { path: kind.dataDir });
+  o.onStep?.(`starting ${o.service} again`);
+  await container.start();
+  await waitReady(docker, entry.id, entry.name, {
+    test: kind.health, timeoutMs: 120_000, selfCheck: Boolean(o.selfHealthCheck), label: `service "${o.service}"`, ...(o.signal ? { signal: o.signal } : {}),
+  });
+  return { snapshot, what };
+}
+
+/** Like resolveInside, for a file or a folder. */
+function resolveInsideAny(root: string, rel: string): string {
+  if (!rel || path.isAbsolute(rel)) throw new DataSourceError(`The path "${rel}" must be relative to the repository root.`);
+  const realRoot = fs.realpathSync(root);
+  let real: string;
+  try { real = fs.realpathSync(path.resolve(realRoot, rel)); } catch { throw new DataSourceError(`"${rel}" does not exist in ${root}.`); }
+  if (real !== realRoot && !real.startsWith(realRoot + path.sep)) throw new DataSourceError(`The path "${rel}" leads outside the repository root.`);
+  return real;
+}
+
+// ------------------------------------------------------------------ every service of a stack
+
+export interface CloneDataOptions extends Omit<CloneOptions, 'service' | 'manifest' | 'stack' | 'onStep' | 'onProgress'> {
+  progress?: (message: string) => void;
+  selfHealthCheck?: boolean;
+}
+
+export interface StackCloneResult {
+  /** One snapshot id, or "service:id ..." for several services. */
+  snapshot: string;
+  rules: string;
+  services: ({ service: string; kind: 'postgresql'; result: CloneResult } | { service: string; kind: 'files'; snapshot: string; what: string })[];
+}
+
+/** Clones the data of every service that declares some; undefined when none does. */
+export async function cloneData(docker: Docker, manifest: Manifest, stackNow: RunningStack, o: CloneDataOptions): Promise<StackCloneResult | undefined> {
+  const services = Object.entries(manifest.services ?? {}).filter(([, s]) => s.data);
+  if (!services.length) return undefined;
+  const out: StackCloneResult['services'] = [];
+  for (const [name, s] of services) {
+    o.signal?.throwIfAborted();
+    const sql = 'dump' in s.data!.source || 'live' in s.data!.source;
+    if (sql) {
+      let last = 0;
+      const result = await cloneServiceData(docker, {
+        ...o, manifest, service: name, stack: stackNow,
+        onStep: (m) => o.progress?.(`${name}: ${m}`),
+        onProgress: (table, rows) => {
+          const now = Date.now();
+          if (now - last > 500) { last = now; o.progress?.(`${name}: ${table}: ${rows} rows`); }
+        },
+      });
+      const t = result.tables.reduce((a, x) => a + x.rows, 0);
+      o.progress?.(`${name}: ${t} rows in ${result.tables.length} tables${result.cached ? ' (cached snapshot)' : ''}, verified`);
+      out.push({ service: name, kind: 'postgresql', result });
+    } else {
+      const r = await copyServiceFiles(docker, { manifest, service: name, stack: stackNow, root: o.root, selfHealthCheck: Boolean(o.selfHealthCheck), ...(o.signal ? { signal: o.signal } : {}), onStep: (m) => o.progress?.(`${name}: ${m}`) });
+      out.push({ service: name, kind: 'files', ...r });
+    }
+  }
+  const snap = (x: StackCloneResult['services'][number]) => (x.kind === 'postgresql' ? x.result.snapshot : x.snapshot);
+  const rules = (x: StackCloneResult['services'][number]) => (x.kind === 'postgresql' ? x.result.rules : 'none (copied as is)');
+  return {
+    snapshot: out.length === 1 ? snap(out[0]!) : out.map((x) => `${x.service}:${snap(x)}`).join(' '),
+    rules: out.length === 1 ? rules(out[0]!) : out.map((x) => `${x.service}:${rules(x)}`).join(' '),
+    services: out,
+  };
+}

@@ -1,0 +1,126 @@
+// A pg_dump file of the repository as a stream of plain SQL. A plain dump (optionally
+// gzip-compressed) is read from disk; a custom-format dump ("PGDMP") is turned into plain SQL
+// by `pg_restore -f -` in a throwaway container of the clone's own PostgreSQL image (no
+// network), the file copied in and the SQL streamed out: the unscrubbed plain SQL never lands
+// on the developer's disk. The path is the manifest's, relative to the repository (worktree)
+// root, and must stay inside it (no "..", no absolute path, no link leading out).
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type Docker from 'dockerode';
+import { runJob } from './engineJobs';
+import { gated, tarStream } from './streams';
+
+/** A source's SQL, open: read `stream` to the end, then close() (removes any helper container). */
+export interface OpenedSql {
+  stream: Readable;
+  close(): Promise<void>;
+}
+
+/** A source could not be read; the message holds no data value and no secret. */
+export class DataSourceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DataSourceError';
+  }
+}
+
+/** The file a manifest path names, refusing anything that leads outside `root`. */
+export function resolveInside(root: string, rel: string): string {
+  if (!rel || path.isAbsolute(rel) || /^[A-Za-z]:/.test(rel)) {
+    throw new DataSourceError(`The dump path "${rel}" must be relative to the repository root.`);
+  }
+  const realRoot = fs.realpathSync(root);
+  const joined = path.resolve(realRoot, rel);
+  const inside = (p: string) => p === realRoot || p.startsWith(realRoot + path.sep);
+  if (!inside(joined)) throw new DataSourceError(`The dump path "${rel}" leads outside the repository root.`);
+  let real: string;
+  try {
+    real = fs.realpathSync(joined);
+  } catch {
+    throw new DataSourceError(`The dump file "${rel}" does not exist in ${root}.`);
+  }
+  if (!inside(real)) throw new DataSourceError(`The dump path "${rel}" is a link that leads outside the repository root.`);
+  if (!fs.statSync(real).isFile()) throw new DataSourceError(`The dump path "${rel}" is not a file.`);
+  return real;
+}
+
+export async function fileSha256(file: string, signal?: AbortSignal): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of fs.createReadStream(file, signal ? { signal } : {})) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+export type DumpFormat = 'plain' | 'gzip' | 'custom';
+
+export function dumpFormat(file: string): DumpFormat {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(5);
+    const n = fs.readSync(fd, head, 0, 5, 0);
+    if (n === 5 && head.toString('latin1') === 'PGDMP') return 'custom';
+    if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+    return 'plain';
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export interface DumpSourceOptions {
+  /** The repository (worktree) root the manifest's path is relative to. */
+  root: string;
+  /** The manifest's `dump:` path. */
+  file: string;
+  /** The clone's PostgreSQL image (its id): pg_restore of the same version. */
+  image: string;
+  /** The session's labels: a helper container is collected with the session. */
+  labels: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/** Opens the dump as plain SQL. */
+export async function openDumpSource(docker: Docker, o: DumpSourceOptions): Promise<OpenedSql> {
+  const file = resolveInside(o.root, o.file);
+  const format = dumpFormat(file);
+  if (format === 'plain') {
+    const stream = fs.createReadStream(file, { highWaterMark: 256 * 1024 });
+    return { stream, close: async () => { stream.destroy(); } };
+  }
+  if (format === 'gzip') {
+    const raw = fs.createReadStream(file, { highWaterMark: 256 * 1024 });
+    const gunzip = createGunzip();
+    const out = new PassThrough();
+    raw.on('error', (e) => out.destroy(e));
+    gunzip.on('error', (e) => out.destroy(new DataSourceError(`The dump ${o.file} is gzip-compressed but cannot be read (${e.message}): is it cut off?`)));
+    raw.pipe(gunzip).pipe(out);
+    return { stream: out, close: async () => { raw.destroy(); gunzip.destroy(); } };
+  }
+  // Custom format: pg_restore in a throwaway container, reading a seekable copy of the file.
+  const size = fs.statSync(file).size;
+  const job = await runJob(docker, {
+    image: o.image,
+    cmd: ['pg_restore', '--no-owner', '--no-privileges', '-f', '-', '/tmp/repro-dump'],
+    labels: o.labels,
+    network: 'none',
+    archive: { path: '/tmp', tar: tarStream([{ name: 'repro-dump', file, size, mode: 0o644 }]) },
+  });
+  const onAbort = () => { void job.dispose(); };
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  const verdict = job.exit.then((code) => {
+    if (code === 0) return;
+    const err = job.stderr.text().split('\n').find((l) => /pg_restore: error:/.test(l))?.replace(/^.*pg_restore: error:\s*/, '') ?? '';
+    const cut = /end of file|could not read|unexpected end|did not find magic|unsupported version|could not find block/i.test(err);
+    throw new DataSourceError(cut
+      ? `The custom-format dump ${o.file} is cut off or damaged: pg_restore stopped (${err.slice(0, 200)}).`
+      : `pg_restore could not read the custom-format dump ${o.file} (exit ${code}${err ? `: ${err.slice(0, 200)}` : ''}).`);
+  });
+  return {
+    stream: gated(job.stdout, verdict),
+    close: async () => {
+      o.signal?.removeEventListener('abort', onAbort);
+      await job.dispose();
+    },
+  };
+}

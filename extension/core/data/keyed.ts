@@ -1,0 +1,65 @@
+// The keyed primitives every scrubbing strategy shares. Each output is a function of the
+// per-project key and the original value only (not of the row or the column), so equal values
+// scrub to equal outputs everywhere in the dump and joins on scrubbed columns still match.
+// Domains ("mask", "fake:email", ...) keep the strategies' outputs independent of each other.
+import { createHmac } from 'node:crypto';
+
+/** HMAC-SHA256(key, domain NUL value). Domains never contain NUL, so the input is unambiguous. */
+export function keyedDigest(key: Buffer, domain: string, value: string): Buffer {
+  return createHmac('sha256', key).update(domain).update('\0').update(value).digest();
+}
+
+/**
+ * The fingerprint of an original value: what the scrubber records (never the value) so that a
+ * later check can prove no original value of a scrubbed column made it into the clone.
+ */
+export function fingerprint(key: Buffer, value: string): string {
+  return keyedDigest(key, 'fingerprint', value).toString('hex');
+}
+
+/**
+ * A deterministic stream of choices seeded by a keyed digest. The seed is secret (an HMAC
+ * output), so a fast non-cryptographic generator (sfc32) is enough to spread it over a long
+ * value: what a strategy outputs never depends on the original characters themselves, only on
+ * their class, so recovering the generator's state reveals nothing but the seed, which only
+ * the key can relate to a value.
+ */
+export class KeyStream {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  constructor(seed: Buffer) {
+    this.a = seed.readUInt32LE(0);
+    this.b = seed.readUInt32LE(4);
+    this.c = seed.readUInt32LE(8);
+    this.d = seed.readUInt32LE(12);
+    for (let i = 0; i < 12; i++) this.next(); // mix the seed in
+  }
+
+  /** The next 32 random bits, unsigned. */
+  next(): number {
+    const t = (((this.a + this.b) | 0) + this.d) | 0;
+    this.d = (this.d + 1) | 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) | 0;
+    this.c = (this.c << 21) | (this.c >>> 11);
+    this.c = (this.c + t) | 0;
+    return t >>> 0;
+  }
+
+  /** An integer in [0, n) for n up to 2^21 (multiply-shift: exact in a double). */
+  below(n: number): number {
+    return Math.floor((this.next() * n) / 4294967296);
+  }
+
+  /** Picks one element. */
+  pick<T>(items: readonly T[]): T {
+    return items[this.below(items.length)]!;
+  }
+}
+
+export function keyStream(key: Buffer, domain: string, value: string): KeyStream {
+  return new KeyStream(keyedDigest(key, domain, value));
+}
