@@ -4,6 +4,8 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './ui/commands';
 import { EngineProvider } from './ui/engine';
+import { registerCoverageCommands } from './ui/coverageCommands';
+import { CoverageTreeProvider } from './ui/coverageTree';
 import { registerReproduce } from './ui/reproduceCommands';
 import { isLeftOver, registerSessionCommands } from './ui/sessionCommands';
 import { SessionsTreeProvider } from './ui/sessionsTree';
@@ -37,7 +39,14 @@ export function activate(context: vscode.ExtensionContext): ReproApi {
     sessions,
     vscode.window.createTreeView('repro.sessions', { treeDataProvider: sessions }),
     registerSessionCommands({ store, engine, sessions, log }),
-    registerReproduce({ engine, sessions, log }),
+    registerReproduce({ engine, sessions, log, secrets: context.secrets }),
+  );
+  // The coverage scan reads the dump: only when the Data Coverage view asks for it.
+  const coverage = new CoverageTreeProvider(store, log);
+  context.subscriptions.push(
+    coverage,
+    vscode.window.createTreeView('repro.coverage', { treeDataProvider: coverage }),
+    registerCoverageCommands({ store, coverage, log, secrets: context.secrets }),
   );
   // The Problems panel needs the manifest read; defer it so activation stays cheap.
   const timer = setTimeout(() => context.subscriptions.push(publishProblems(store)), 0);

@@ -54,6 +54,8 @@ cat >&2 <<TXT
 
       $link
 
+  Confirm, and the release runs with its scrubbed production-shaped data: the receipt's
+  "web http" address + customers/137/badge answers the incident's 500.
   A browser cannot hand a vscode:// link to code-server; in desktop VS Code, clicking it
   does the same. From a terminal:
       cd $DEMO/sample-shop && node $(pwd)/dist/cli.js reproduce '$link'

@@ -28,10 +28,19 @@ export const REPRODUCE_COMMANDS = {
   openReceipt: 'repro.openReceipt',
 } as const;
 
-export const COMMANDS = { ...MANIFEST_COMMANDS, ...SESSION_COMMANDS, ...REPRODUCE_COMMANDS } as const;
+export const COVERAGE_COMMANDS = {
+  scanCoverage: 'repro.scanCoverage',
+  addScrubRule: 'repro.addScrubRule',
+  addScrubRuleAs: 'repro.addScrubRuleAs',
+  acknowledgeColumn: 'repro.acknowledgeColumn',
+  setDataSourceSecret: 'repro.setDataSourceSecret',
+} as const;
+
+export const COMMANDS = { ...MANIFEST_COMMANDS, ...SESSION_COMMANDS, ...REPRODUCE_COMMANDS, ...COVERAGE_COMMANDS } as const;
 
 export type CommandKey = keyof typeof COMMANDS;
 export type CommandId = (typeof COMMANDS)[CommandKey];
 export type ManifestCommandKey = keyof typeof MANIFEST_COMMANDS;
 export type SessionCommandKey = keyof typeof SESSION_COMMANDS;
 export type ReproduceCommandKey = keyof typeof REPRODUCE_COMMANDS;
+export type CoverageCommandKey = keyof typeof COVERAGE_COMMANDS;

@@ -14,6 +14,7 @@ import { runReproduction, type RunResult } from '../core/session/run';
 import { reproHome } from '../core/session/storage';
 import { describeEndpoint } from '../core/stack/engineConnection';
 import { SessionExistsError } from '../core/stack/up';
+import { readSourceSecrets } from './dataSecrets';
 import type { EngineProvider } from './engine';
 import type { Logger } from './logger';
 import { engineError } from './sessionCommands';
@@ -23,6 +24,8 @@ export interface ReproduceDeps {
   engine: EngineProvider;
   sessions: SessionsTreeProvider;
   log: Logger;
+  /** VS Code's secret storage: live data sources' connection strings (see dataSecrets.ts). */
+  secrets: vscode.SecretStorage;
 }
 
 const STEP_TITLES: Record<string, string> = {
@@ -63,13 +66,16 @@ export async function reproduceIncident(deps: ReproduceDeps, incident: Incident,
   }
   running.add(session);
   try {
-    await run(deps, incident, repo, session, home, conn);
+    // Secret storage is asynchronous; the clone asks synchronously, so the connection strings
+    // the manifest names are read now (they never leave this process).
+    const secrets = await readSourceSecrets(deps.secrets, manifest);
+    await run(deps, incident, repo, session, home, conn, secrets);
   } finally {
     running.delete(session);
   }
 }
 
-async function run(deps: ReproduceDeps, incident: Incident, repo: Repository, session: string, home: string, conn: Awaited<ReturnType<EngineProvider['get']>>): Promise<void> {
+async function run(deps: ReproduceDeps, incident: Incident, repo: Repository, session: string, home: string, conn: Awaited<ReturnType<EngineProvider['get']>>, secrets: Map<string, string>): Promise<void> {
   // The progress closes when the run ends; what follows (success or error) is its own message.
   const outcome: { ok: RunResult } | { error: unknown } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Repro: reproducing ${incident.id}`, cancellable: true }, async (progress, token) => {
     const abort = new AbortController();
@@ -81,7 +87,7 @@ async function run(deps: ReproduceDeps, incident: Incident, repo: Repository, se
       if (e.type === 'step' && e.step === 'stack') deps.sessions.refresh(200);
     };
     try {
-      return { ok: await runReproduction({ incident, repo, docker: conn.docker, selfHealthCheck: conn.engine === 'podman', home, session, signal: abort.signal, onEvent }) };
+      return { ok: await runReproduction({ incident, repo, docker: conn.docker, selfHealthCheck: conn.engine === 'podman', home, session, signal: abort.signal, onEvent, secrets: (name) => secrets.get(name) }) };
     } catch (e) {
       return { error: e as unknown };
     } finally {

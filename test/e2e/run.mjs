@@ -11,7 +11,8 @@
 //    (b) the same with a broken repro.yaml: error node -> click -> editor at the line, screenshot;
 //    (c) an empty folder: welcome view -> "Create repro.yaml" -> editor + tree;
 //    (d) a session from the Sessions view on the real engine, stopped without leftovers;
-//    (e) a reproduce link through "Developer: Open URL": confirmation, cancel, reproduce, stop.
+//    (e) a reproduce link through "Developer: Open URL": confirmation, cancel, reproduce, stop;
+//    (f) the Data Coverage view: an uncovered column and its "Add Suggested Rule" quick fix.
 // 3. In-host phase: the mocha suite of test/e2e/suite INSIDE the extension host of a second
 //    code-server (--vscode-option enable-smoke-test-driver, which also hides toasts, hence the
 //    separate server), opened with ?payload=[["extensionDevelopmentPath",..],["extensionTestsPath",..]];
@@ -452,6 +453,35 @@ try {
         await ctx.close();
       }
     }
+    // (f) the Data Coverage view: a personal column with no rule, and its quick fix
+    {
+      const ws = sampleCopy('sample-shop-coverage');
+      const manifest = path.join(ws, 'repro.yaml');
+      fs.writeFileSync(manifest, fs.readFileSync(manifest, 'utf8').replace('email: "fake:email", ', ''));
+      const { ctx, page } = await openWorkbench(browser, cs, ws);
+      onFail = failShot(page);
+      try {
+        await check('(f) the Data Coverage view lists customers.email, which looks personal and has no rule, with the suggested fake:email', async () => {
+          await openReproView(page);
+          await page.locator('.part.sidebar .pane-header', { hasText: 'Data Coverage' }).click();
+          const rows = await waitRows(page, (r) => r.some((x) => x.startsWith('customers.email ')), 30000);
+          const row = rows.find((x) => x.startsWith('customers.email '));
+          if (!/name: looks like .*→ fake:email/.test(row)) throw new Error(`row: ${row}`);
+          await widenSidebar(page, 620);
+          await shot(page, 'coverage.png');
+        });
+        await check('(f) "Add Suggested Rule" writes the rule into repro.yaml and the column is covered', async () => {
+          const row = page.locator(ROWS, { hasText: 'customers.email' }).first();
+          await row.hover();
+          await row.locator('.action-label[aria-label="Add Suggested Rule"]').click({ timeout: 10000 });
+          await waitRows(page, (r) => r.some((x) => x.startsWith('Every personal-looking column is covered')), 30000);
+          const text = fs.readFileSync(manifest, 'utf8');
+          if (!/customers: \{ columns: \{ display_name: mask, phone: mask, address: mask, birth_date: hash, email: "fake:email" \} \}/.test(text)) throw new Error(`repro.yaml:\n${text}`);
+        });
+      } finally {
+        await ctx.close();
+      }
+    }
     // (e) a reproduce link, as an alert carries it: the confirmation says what will happen;
     //     Cancel leaves nothing; Reproduce runs the release in a worktree, and Stop removes it all
     {
@@ -514,7 +544,7 @@ try {
           if (fs.existsSync(path.join(home, 'sessions', session))) throw new Error('a receipt folder was created');
         });
         let receipt;
-        await check('(e) Reproduce runs the release in a worktree: the Sessions view shows it healthy and the receipt names the commit', async () => {
+        await check('(e) Reproduce runs the release in a worktree with scrubbed data: the Sessions view shows it healthy, the receipt names the commit, the incident\'s request fails with 500', async () => {
           await openLink();
           await button('Reproduce').click();
           await waitRows(page, (r) => r.some((x) => x.startsWith(`${session} `)) && ['web', 'db', 'cache'].every((svc) => r.some((x) => x.startsWith(`${svc} healthy`))), 180000);
@@ -527,6 +557,10 @@ try {
           const web = receipt.published.find((p) => p.entry === 'web' && p.name === 'http');
           const res = await fetch(`${web.url}health`);
           if (res.status !== 200) throw new Error(`/health ${res.status}`);
+          // The crime scene: production-shaped, scrubbed data, and the incident's request fails as it did.
+          if (!/^[0-9a-f]{64}$/.test(receipt.data?.snapshot ?? '')) throw new Error(`no data snapshot in the receipt: ${JSON.stringify(receipt.data)}`);
+          const badge = await fetch(`${web.url}customers/137/badge`);
+          if (badge.status !== 500) throw new Error(`GET /customers/137/badge answered ${badge.status}, expected the incident's 500`);
           await page.locator('.notifications-toasts', { hasText: 'reproduced in' }).waitFor({ timeout: 15000 });
           await page.mouse.move(1390, 450);
           await page.screenshot({ path: path.join(SHOTS, 'reproduced.png') });

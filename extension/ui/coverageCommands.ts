@@ -1,0 +1,88 @@
+// The Data Coverage view's actions: scan again, add the suggested (or a chosen) scrub rule for
+// a column, acknowledge a column as safe to keep. Edits go through a WorkspaceEdit of
+// repro.yaml, so they show in the editor, can be undone, and are saved like any other change.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { acknowledgeColumn, addColumnRule } from '../core/data/coverageFix';
+import { MANIFEST_FILE } from '../core/manifest/loader';
+import { COVERAGE_COMMANDS, type CoverageCommandKey } from './commandIds';
+import type { CoverageNode, CoverageTreeProvider } from './coverageTree';
+import { setSourceSecret } from './dataSecrets';
+import type { Logger } from './logger';
+import type { ManifestStore } from './manifestStore';
+
+const STRATEGIES = [
+  ['mask', 'same shape: letters stay letters of the same script and case, digits digits; length, spaces, punctuation, emoji kept'],
+  ['fake:email', 'a made-up address at an example domain'], ['fake:name', 'a made-up full name'], ['fake:phone', 'the same format, other digits'],
+  ['fake:address', 'a made-up street address'], ['fake:ip', 'an address from the documentation ranges'], ['hash', 'keyed and deterministic, same type'],
+  ['redact', 'a fixed placeholder'], ['null', 'NULL'], ['keep', 'unchanged (say why in a comment)'],
+] as const;
+
+export interface CoverageDeps { store: ManifestStore; coverage: CoverageTreeProvider; log: Logger; secrets: vscode.SecretStorage }
+
+export function registerCoverageCommands(deps: CoverageDeps): vscode.Disposable {
+  const handlers: Record<CoverageCommandKey, (...args: unknown[]) => unknown> = {
+    scanCoverage: () => deps.coverage.refresh(),
+    addScrubRule: (node) => addRule(deps, node, false),
+    addScrubRuleAs: (node) => addRule(deps, node, true),
+    acknowledgeColumn: (node) => acknowledge(deps, node),
+    setDataSourceSecret: () => setSourceSecret(deps.secrets, deps.store.primary()?.project.manifest),
+  };
+  return vscode.Disposable.from(...(Object.keys(handlers) as CoverageCommandKey[]).map((k) => vscode.commands.registerCommand(COVERAGE_COMMANDS[k], handlers[k])));
+}
+
+function asFinding(v: unknown): Extract<CoverageNode, { kind: 'finding' }> | undefined {
+  return typeof v === 'object' && v !== null && (v as CoverageNode).kind === 'finding' ? v as Extract<CoverageNode, { kind: 'finding' }> : undefined;
+}
+
+async function addRule(deps: CoverageDeps, arg: unknown, choose: boolean): Promise<void> {
+  const node = asFinding(arg);
+  if (!node) { void vscode.window.showInformationMessage('Repro: pick a column in the Data Coverage view.'); return; }
+  const f = node.finding;
+  let strategy: string = f.suggestion;
+  if (choose) {
+    const pick = await vscode.window.showQuickPick(STRATEGIES.map(([label, detail]) => ({ label, detail, picked: label === f.suggestion })), {
+      title: `Scrub ${f.table}.${f.column} with`, placeHolder: `suggested: ${f.suggestion}`,
+    });
+    if (!pick) return;
+    strategy = pick.label;
+  }
+  await editManifest(deps, (text) => addColumnRule(text, node.service, f.table, f.column, strategy), `${f.table}.${f.column}: ${strategy}`);
+}
+
+async function acknowledge(deps: CoverageDeps, arg: unknown): Promise<void> {
+  const node = asFinding(arg);
+  if (!node) { void vscode.window.showInformationMessage('Repro: pick a column in the Data Coverage view.'); return; }
+  const f = node.finding;
+  const sure = await vscode.window.showWarningMessage(`Keep ${f.table}.${f.column} as it is in every clone?`, {
+    modal: true, detail: `Repro flagged it (${f.reason}). Acknowledge it only if it holds no personal data.`,
+  }, 'Acknowledge');
+  if (sure !== 'Acknowledge') return;
+  await editManifest(deps, (text) => acknowledgeColumn(text, node.service, f.table, f.column), `acknowledged ${f.table}.${f.column}`);
+}
+
+async function editManifest(deps: CoverageDeps, change: (text: string) => string, what: string): Promise<void> {
+  const primary = deps.store.primary();
+  if (!primary || primary.project.origin !== 'repro.yaml') {
+    void vscode.window.showWarningMessage('Repro: rules are added to repro.yaml; import or create one first.');
+    return;
+  }
+  const uri = vscode.Uri.file(path.join(primary.folder.uri.fsPath, MANIFEST_FILE));
+  const doc = await vscode.workspace.openTextDocument(uri);
+  let next: string;
+  try {
+    next = change(doc.getText());
+  } catch (e) {
+    void vscode.window.showErrorMessage(`Repro could not edit repro.yaml: ${(e as Error).message}`);
+    return;
+  }
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), next);
+  if (!(await vscode.workspace.applyEdit(edit)) || !(await doc.save())) {
+    void vscode.window.showErrorMessage('Repro could not save repro.yaml.');
+    return;
+  }
+  deps.log.info(`[coverage] repro.yaml: ${what}`);
+  vscode.window.setStatusBarMessage(`Repro: ${what}`, 4000);
+  deps.coverage.refresh();
+}
