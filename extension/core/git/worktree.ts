@@ -88,6 +88,7 @@ export async function ensureWorktree(repo: Repository, sha: string, storageDir: 
 async function createWorktree(repo: Repository, sha: string, wt: string, opts: EnsureWorktreeOptions): Promise<Worktree> {
   fs.mkdirSync(path.dirname(wt), { recursive: true });
   opts.onProgress?.({ step: 'worktree', stage: `checking out ${sha.slice(0, SHORT)} into ${wt}` });
+  const adminBefore = new Set(adminIds(repo));
   const signal = opts.signal ? { signal: opts.signal } : {};
   try {
     // Two steps rather than `worktree add` checking out itself: that checkout runs in a child
@@ -104,7 +105,7 @@ async function createWorktree(repo: Repository, sha: string, wt: string, opts: E
   } catch (e) {
     // Another call got there first: the worktree is its, not ours to remove.
     if (e instanceof GitCommandError && /already exists/.test(e.stderr)) throw new WorktreeConflictError(wt, 'it was created at the same time by another call');
-    const problem = await removeRegistered(repo, wt).then(() => undefined, (c: unknown) => (c instanceof Error ? c.message : String(c)));
+    const problem = await removeHalfCreated(repo, wt, adminBefore).then(() => undefined, (c: unknown) => (c instanceof Error ? c.message : String(c)));
     if (opts.signal?.aborted) throw new GitCancelledError(`the half-created worktree ${wt} was removed`, problem);
     if (problem && e instanceof Error) e.message += `\nRemoving the half-created worktree ${wt} failed too: ${problem}`;
     throw e;
@@ -145,6 +146,38 @@ async function removeRegistered(repo: Repository, wt: string): Promise<void> {
   }
   forgetAdminDir(repo, wt);
   if (fs.existsSync(wt)) fs.rmSync(wt, { recursive: true, force: true });
+}
+
+const adminIds = (repo: Repository): string[] => {
+  try {
+    return fs.readdirSync(path.join(repo.commonDir, 'worktrees'));
+  } catch {
+    return [];
+  }
+};
+
+/**
+ * After a failed or cancelled creation. A cancel rejects as soon as git is signalled, while
+ * the process may still be writing for a moment (its index into .git/worktrees/<id>, files
+ * into the folder), re-creating what a single sweep removed. So: sweep until two sweeps in a
+ * row find nothing, for at most about three seconds. Admin entries that appeared during this
+ * creation and have no gitdir yet are ours too.
+ */
+async function removeHalfCreated(repo: Repository, wt: string, adminBefore: Set<string>): Promise<void> {
+  let quiet = 0;
+  for (let round = 0; round < 30 && quiet < 2; round++) {
+    let found = fs.existsSync(wt);
+    await removeRegistered(repo, wt);
+    const admin = path.join(repo.commonDir, 'worktrees');
+    for (const id of adminIds(repo)) {
+      if (adminBefore.has(id) || fs.existsSync(path.join(admin, id, 'gitdir'))) continue;
+      fs.rmSync(path.join(admin, id), { recursive: true, force: true });
+      found = true;
+    }
+    if (fs.existsSync(admin) && fs.readdirSync(admin).length === 0) fs.rmdirSync(admin);
+    quiet = found ? 0 : quiet + 1;
+    if (quiet < 2) await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** What `git worktree prune` does, for this one worktree only: its admin folder in .git/worktrees. */
