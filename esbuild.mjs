@@ -29,6 +29,24 @@ const noBuildkitSession = {
   },
 };
 
+// ssh2 (dockerode's ssh:// transport, ~270 KB) is only needed for an engine on another host.
+// docker-modem's ssh module is replaced by a stub that loads it from its own bundle,
+// dist/ssh-transport.js, on the first ssh:// connection: the extension bundle stays small and
+// nothing of ssh2 is parsed when the engine is local.
+const lazySshTransport = {
+  name: 'lazy-ssh-transport',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/ssh$/ }, (args) =>
+      /docker-modem[\\/]lib$/.test(args.resolveDir) ? { path: 'docker-modem-ssh', namespace: 'lazy-ssh' } : undefined);
+    // Left as a run-time require, resolved next to the bundle that makes it.
+    build.onResolve({ filter: /^\.\/ssh-transport\.js$/ }, (args) => ({ path: args.path, external: true }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-ssh' }, () => ({
+      contents: "module.exports = function (opt) { return require('./ssh-transport.js')(opt); };",
+      loader: 'js',
+    }));
+  },
+};
+
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
   {
@@ -40,11 +58,20 @@ const builds = [
     target: 'node20',
     // jsonc-parser's UMD entry requires files esbuild cannot see; its ESM entry bundles cleanly.
     mainFields: ['module', 'main'],
-    // ssh2 (dockerode's ssh:// transport) is bundled; its optional native speed-ups are loaded
-    // in try/catch and fall back to pure JavaScript when absent, as in the packaged extension.
     external: ['vscode', 'cpu-features', '*.node'],
-    plugins: [noBuildkitSession],
+    plugins: [noBuildkitSession, lazySshTransport],
     metafile: true,
+  },
+  {
+    ...common,
+    // ssh2 bundled on its own; its optional native speed-ups are loaded in try/catch and fall
+    // back to pure JavaScript when absent, as in the packaged extension.
+    entryPoints: { 'ssh-transport': 'node_modules/docker-modem/lib/ssh.js' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['cpu-features', '*.node'],
   },
   {
     ...common,
