@@ -20,6 +20,10 @@ node out/test/bench/manifest.bench.js
 echo "== data scrubbing (synthetic 200 MB dump, sample rules)"
 node out/test/bench/scrub.bench.js
 
+echo "== data clone (generated 200 MB dump: scrubber vs cat, clone vs plain restore, cached vs cold)"
+bash scripts/provision/engine.sh >/dev/null && bash scripts/provision/images.sh >/dev/null
+node out/test/bench/clone.bench.js 200
+
 echo "== stack on the real engine (sample project)"
 bash scripts/provision/engine.sh >/dev/null && bash scripts/provision/images.sh >/dev/null
 node out/test/bench/stack.bench.js 5

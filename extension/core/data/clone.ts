@@ -31,7 +31,7 @@ import { cacheKey, DEFAULT_CACHE_BYTES, lookupCache, openCacheWriter, pruneCache
 import { decodeCopyText } from './copyText';
 import { createScrubber } from './dumpScrubber';
 import { DataSourceError, fileSha256, openDumpSource, resolveInside, type OpenedSql } from './dumpSource';
-import { fingerprint } from './keyed';
+import { fingerprint, memoized } from './keyed';
 import { connectionString, liveIdentity, openLiveSource, parseConnection, type SecretLookup } from './liveSource';
 import { catalogTables, pgTarget, psqlRows, quoteIdent, type PgTarget } from './pg';
 import { restoreSql } from './restore';
@@ -188,7 +188,9 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
       const prints = hit
         ? { ...hit.meta.verified, problems: [] as string[] }
         : await checkFingerprints(docker, target, new Map([...summary.fingerprints].filter(([c]) => fp.has(c))),
-          (raw) => fingerprint(o.key, decodeCopyText(Buffer.from(raw, 'utf8')) ?? ''), signal, catalog);
+          // Every value of the clone's scrubbed columns is fingerprinted: repeats (masked names,
+          // addresses) come from a memo shared by the columns (a fingerprint is the column's no more).
+          memoized((raw) => fingerprint(o.key, decodeCopyText(Buffer.from(raw, 'utf8')) ?? ''), 16_384), signal, catalog);
       return { counts, prints, expected };
     });
     let subset: SubsetResult | undefined;

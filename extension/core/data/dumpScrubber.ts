@@ -7,7 +7,7 @@
 // message carries a data value: only table, column and type names, counts and line numbers.
 import { Transform, type TransformCallback } from 'node:stream';
 import { columnScrubber, type ValueScrubber } from './columnScrub';
-import { decodeCopyText, encodeCopyText, joinCopyFields, splitCopyLine } from './copyText';
+import { decodeCopyText, encodeCopyText } from './copyText';
 import { DumpReader, type CopyMode, type DumpEvents, type DumpReaderOptions } from './dumpReader';
 import { fingerprint } from './keyed';
 import { rulesFor, strategyName } from './rules';
@@ -29,10 +29,55 @@ interface ColumnPlan {
   fingerprints?: Set<string>;
   /** Shared by the column's plans across data blocks: how many values were fingerprinted. */
   sampled?: { n: number };
+  /** The column's recent COPY fields and what they scrubbed to. */
+  memo: FieldMemo;
+}
+
+/** Fields longer than this are scrubbed every time (the memo's memory stays small). */
+const MEMO_MAX_BYTES = 256;
+/** Fields per generation of a column's memo: it holds the last 4,096 to 8,192 distinct fields. */
+const MEMO_ENTRIES = 4096;
+
+interface MemoEntry {
+  /** The scrubbed field, escaped for COPY, in memory of its own (not a slice of a pooled slab). */
+  out: Buffer;
+  /** The original's fingerprint, if it was taken (values met while the sample was still open). */
+  fp: string | undefined;
+  isNull: boolean;
+}
+
+/**
+ * Recent raw COPY fields (bytes as latin1: one character per byte, so equal strings are equal
+ * bytes) -> their scrubbed field. Real data repeats values (names, cities, addresses, dates), and
+ * every strategy is a pure function of the value under the key, so a repeat needs no HMAC, no
+ * decoding and no encoding. Two generations of MEMO_ENTRIES (a hit in the old one moves to the
+ * new): an approximation of an LRU, bounded, with no bookkeeping per hit.
+ */
+class FieldMemo {
+  private current = new Map<string, MemoEntry>();
+  private previous = new Map<string, MemoEntry>();
+
+  get(k: string): MemoEntry | undefined {
+    const e = this.current.get(k);
+    if (e !== undefined) return e;
+    const old = this.previous.get(k);
+    if (old !== undefined) this.set(k, old);
+    return old;
+  }
+
+  set(k: string, e: MemoEntry): void {
+    if (this.current.size >= MEMO_ENTRIES) {
+      this.previous = this.current;
+      this.current = new Map();
+    }
+    this.current.set(k, e);
+  }
 }
 
 /** The encodings whose text the scrubber decodes as UTF-8 (SQL_ASCII: valid UTF-8 or an error). */
 const UTF8 = new Set(['UTF8', 'UTF-8', 'UNICODE', 'SQL_ASCII']);
+
+const TAB = 0x09;
 
 class Scrubbing implements DumpEvents {
   readonly decls = new Map<string, TableDecl>();
@@ -41,7 +86,7 @@ class Scrubbing implements DumpEvents {
   private readonly seen = new Set<string>();
   private readonly compiled = new Map<string, ColumnPlan[]>();
   private readonly sampledCount = new Map<string, { n: number }>();
-  private rowPlan: { table: string; plans: ColumnPlan[]; width: number } | undefined;
+  private rowPlan: { table: string; plans: ColumnPlan[]; width: number; starts: Int32Array } | undefined;
   private insertTable: string | undefined;
   private readonly sample: number;
 
@@ -75,26 +120,64 @@ class Scrubbing implements DumpEvents {
     if (rules.truncate) return 'drop';
     if (plans.length === 0) return 'pass';
     this.checkEncoding(h.table, line);
-    this.rowPlan = { table: h.table, plans, width: columns.length };
+    this.rowPlan = { table: h.table, plans, width: columns.length, starts: new Int32Array(columns.length + 1) };
     return 'rows';
   }
 
   copyRow(row: Buffer, line: number): Buffer {
-    const { table, plans, width } = this.rowPlan!;
-    const fields = splitCopyLine(row);
-    if (fields.length !== width) {
-      throw new DumpFormatError(`a row of ${table} has ${fields.length} fields where its COPY header names ${width} columns`, line);
+    const { table, plans, width, starts } = this.rowPlan!;
+    // Where each field starts (starts[i]; a field ends one byte before the next one's start):
+    // only the ruled fields are cut out, the rest of the row is copied by ranges.
+    let fields = 1;
+    for (let tab = row.indexOf(TAB); tab >= 0; tab = row.indexOf(TAB, tab + 1)) {
+      if (fields < width) starts[fields] = tab + 1;
+      fields++;
     }
+    if (fields !== width) {
+      throw new DumpFormatError(`a row of ${table} has ${fields} fields where its COPY header names ${width} columns`, line);
+    }
+    starts[width] = row.length + 1;
+    const parts: Buffer[] = [];
+    let at = 0;
     for (const p of plans) {
-      let value: string | null;
-      try {
-        value = decodeCopyText(fields[p.index]!);
-      } catch {
-        throw new DumpFormatError(`${table}.${p.column}: a value is not valid UTF-8`, line);
-      }
-      fields[p.index] = encodeCopyText(this.apply(table, p, value, line));
+      const start = starts[p.index]!;
+      const end = starts[p.index + 1]! - 1;
+      if (start > at) parts.push(row.subarray(at, start));
+      parts.push(this.copyField(table, p, row, start, end, line));
+      at = end;
     }
-    return joinCopyFields(fields);
+    if (at < row.length) parts.push(row.subarray(at));
+    return Buffer.concat(parts);
+  }
+
+  /** One ruled field of a COPY row, scrubbed and escaped (from the column's memo when it repeats). */
+  private copyField(table: string, p: ColumnPlan, row: Buffer, start: number, end: number, line: number): Buffer {
+    const memoKey = end - start <= MEMO_MAX_BYTES ? row.toString('latin1', start, end) : undefined;
+    if (memoKey !== undefined) {
+      const hit = p.memo.get(memoKey);
+      if (hit) {
+        if (!hit.isNull && hit.fp !== undefined && p.sampled && p.sampled.n < this.sample) {
+          p.sampled.n++;
+          p.fingerprints!.add(hit.fp);
+        }
+        return hit.out;
+      }
+    }
+    let value: string | null;
+    try {
+      value = decodeCopyText(row.subarray(start, end));
+    } catch {
+      throw new DumpFormatError(`${table}.${p.column}: a value is not valid UTF-8`, line);
+    }
+    const fp = this.sampleFingerprint(p, value);
+    const out = encodeCopyText(this.scrub(table, p, value, line));
+    if (memoKey !== undefined) {
+      // A copy of its own: a small Buffer is a slice of a shared 8 KB slab, which it would keep alive.
+      const own = Buffer.allocUnsafeSlow(out.length);
+      out.copy(own);
+      p.memo.set(memoKey, { out: own, fp, isNull: value === null });
+    }
+    return out;
   }
 
   copyEnd(table: string, rows: number): void {
@@ -166,12 +249,23 @@ class Scrubbing implements DumpEvents {
   }
 
   private apply(table: string, p: ColumnPlan, value: string | null, line: number): string | null {
-    // The sample is the column's first N non-null values (N distinct or fewer): bounded in
-    // memory and in HMACs, however many rows repeat a value.
-    if (value !== null && p.sampled && p.sampled.n < this.sample) {
-      p.sampled.n++;
-      p.fingerprints!.add(fingerprint(this.plan.key, value));
-    }
+    this.sampleFingerprint(p, value);
+    return this.scrub(table, p, value, line);
+  }
+
+  /**
+   * The sample is the column's first N non-null values (N distinct or fewer): bounded in memory
+   * and in HMACs, however many rows repeat a value. Returns the fingerprint when one was taken.
+   */
+  private sampleFingerprint(p: ColumnPlan, value: string | null): string | undefined {
+    if (value === null || !p.sampled || p.sampled.n >= this.sample) return undefined;
+    p.sampled.n++;
+    const fp = fingerprint(this.plan.key, value);
+    p.fingerprints!.add(fp);
+    return fp;
+  }
+
+  private scrub(table: string, p: ColumnPlan, value: string | null, line: number): string | null {
     try {
       return p.scrub(value);
     } catch (e) {
@@ -233,7 +327,7 @@ class Scrubbing implements DumpEvents {
         sampled = this.sampledCount.get(fpKey);
         if (!sampled) this.sampledCount.set(fpKey, (sampled = { n: 0 }));
       }
-      plans.push({ index, column: name, scrub: columnScrubber(strategy, type, this.plan.key), ...(fingerprints && sampled ? { fingerprints, sampled } : {}) });
+      plans.push({ index, column: name, scrub: columnScrubber(strategy, type, this.plan.key), memo: new FieldMemo(), ...(fingerprints && sampled ? { fingerprints, sampled } : {}) });
     }
     plans.sort((a, b) => a.index - b.index); // INSERT rebuilding walks values in order
     this.compiled.set(id, plans);

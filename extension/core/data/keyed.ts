@@ -2,11 +2,16 @@
 // per-project key and the original value only (not of the row or the column), so equal values
 // scrub to equal outputs everywhere in the dump and joins on scrubbed columns still match.
 // Domains ("mask", "fake:email", ...) keep the strategies' outputs independent of each other.
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+
+/** The key as a KeyObject, made once per key buffer: createHmac then skips importing the raw key. */
+const keyObjects = new WeakMap<Buffer, KeyObject>();
 
 /** HMAC-SHA256(key, domain NUL value). Domains never contain NUL, so the input is unambiguous. */
 export function keyedDigest(key: Buffer, domain: string, value: string): Buffer {
-  return createHmac('sha256', key).update(domain).update('\0').update(value).digest();
+  let k = keyObjects.get(key);
+  if (!k) keyObjects.set(key, (k = createSecretKey(key)));
+  return createHmac('sha256', k).update(`${domain}\0`).update(value).digest();
 }
 
 /**
@@ -62,4 +67,26 @@ export class KeyStream {
 
 export function keyStream(key: Buffer, domain: string, value: string): KeyStream {
   return new KeyStream(keyedDigest(key, domain, value));
+}
+
+/**
+ * `fn` (a pure function of its argument, such as a keyed digest) with a bounded memo of recent
+ * arguments up to `maxLength` characters: two generations of `entries` (a hit in the old one
+ * moves to the new), so at most 2 x `entries` are held. For values that repeat, as real data's do.
+ */
+export function memoized(fn: (s: string) => string, entries = 4096, maxLength = 256): (s: string) => string {
+  let current = new Map<string, string>();
+  let previous = new Map<string, string>();
+  return (s) => {
+    if (s.length > maxLength) return fn(s);
+    let r = current.get(s);
+    if (r !== undefined) return r;
+    r = previous.get(s) ?? fn(s);
+    if (current.size >= entries) {
+      previous = current;
+      current = new Map();
+    }
+    current.set(s, r);
+    return r;
+  };
 }

@@ -1,0 +1,218 @@
+// The data clone end to end on a large generated dump, each figure beside a baseline measured in
+// the same run:
+//   (a) the scrubber alone, file -> scrubber -> nowhere, against `cat` of the same file to
+//       /dev/null (the disk and page cache's pace), with the scrubber's peak RSS growth at a
+//       quarter, half and all of the input (memory must stay flat as the dump grows);
+//   (b) a full clone (cloneServiceData: coverage gate, scrub, restore into the session's
+//       PostgreSQL, verify, analyze) against the same file restored as it is (restoreSql with
+//       the file stream) into a fresh database of the same server: what scrubbing adds;
+//   (c) the second clone of the same dump under the same rules, served from the cache, against
+//       the cold clone.
+// The dump has the sample shop's schema and its real multi-script rows, repeated with new ids
+// (foreign keys follow, emails made unique per copy: the table has a unique key on them); it is
+// streamed to a temporary file, never held in memory. One session (the sample's db service
+// only), removed with its volumes at the end, with the temporary files and the cache entries
+// (REPRO_HOME is a temporary folder). Prints figures; asserts nothing. Needs the engine and
+// postgres:15 (scripts/provision/).
+//   npx tsc -p . && node out/test/bench/clone.bench.js [MB, default 200]
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { cloneServiceData, type CloneResult } from '../../extension/core/data/clone';
+import { createScrubber } from '../../extension/core/data/dumpScrubber';
+import { pgTarget, psqlRows, quoteIdent } from '../../extension/core/data/pg';
+import { restoreSql } from '../../extension/core/data/restore';
+import { compileScrubPlan, deriveKey } from '../../extension/core/data/rules';
+import { loadManifestFile } from '../../extension/core/manifest/loader';
+import type { Manifest } from '../../extension/core/manifest/schema';
+import { connectEngine } from '../../extension/core/stack/engineConnection';
+import { planSession } from '../../extension/core/stack/plan';
+import { removeSession } from '../../extension/core/stack/teardown';
+import { up } from '../../extension/core/stack/up';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const SAMPLE = path.join(ROOT, 'test/fixtures/sample-shop');
+const targetMB = Number(process.argv[2] ?? 200);
+const MB = 1024 * 1024;
+const SESSION = `benchclone${Date.now().toString(36)}`;
+const KEY = deriveKey('clone bench secret');
+const RAW_DB = 'bench_raw';
+
+/** Columns holding ids (renumbered per copy, foreign keys with them), per table. */
+const ID_COLUMNS: Record<string, number[]> = { 'public.customers': [0], 'public.orders': [0, 1], 'public.order_items': [0, 1] };
+/** Columns with a unique key on text: varied per copy. */
+const UNIQUE_EMAIL: Record<string, number> = { 'public.customers': 1 };
+const ID_STRIDE = 10_000; // above every id of the sample
+
+/** The sample dump cut into its text between data blocks and the blocks' rows. */
+function segments(): { text: string; table: string | undefined; rows: string[][] }[] {
+  const lines = fs.readFileSync(path.join(SAMPLE, 'data/production.sql'), 'utf8').split('\n');
+  const out: { text: string; table: string | undefined; rows: string[][] }[] = [];
+  let text: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    text.push(lines[i]!);
+    const m = /^COPY (\S+) .* FROM stdin;$/.exec(lines[i]!);
+    if (!m) continue;
+    const rows: string[][] = [];
+    for (i++; lines[i] !== '\\.'; i++) rows.push(lines[i]!.split('\t'));
+    out.push({ text: `${text.join('\n')}\n`, table: m[1], rows });
+    text = ['\\.'];
+  }
+  out.push({ text: text.join('\n'), table: undefined, rows: [] });
+  return out;
+}
+
+/** Writes a dump of about `mb` MB to `file`, streamed (backpressure honoured). */
+async function generate(file: string, mb: number): Promise<{ bytes: number; rows: number; copies: number }> {
+  const segs = segments();
+  const sampleBytes = fs.statSync(path.join(SAMPLE, 'data/production.sql')).size;
+  const copies = Math.max(1, Math.round((mb * MB) / sampleBytes));
+  if (copies * ID_STRIDE > 2 ** 31 - 1) throw new Error('too large for integer ids');
+  let rows = 0;
+  function* chunks(): Generator<string> {
+    let pending: string[] = [];
+    let size = 0;
+    for (const seg of segs) {
+      pending.push(seg.text);
+      const ids: number[] = (seg.table ? ID_COLUMNS[seg.table] : undefined) ?? [];
+      const email = seg.table ? UNIQUE_EMAIL[seg.table] : undefined;
+      for (let c = 0; c < copies; c++) {
+        const offset = c * ID_STRIDE;
+        for (const row of seg.rows) {
+          const f = row.slice();
+          for (const i of ids) f[i] = String(Number(f[i]) + offset);
+          if (email !== undefined && c > 0) {
+            const at = f[email]!.lastIndexOf('@');
+            f[email] = `${f[email]!.slice(0, at)}.${c}${f[email]!.slice(at)}`;
+          }
+          const line = `${f.join('\t')}\n`;
+          pending.push(line);
+          size += line.length;
+          rows++;
+          if (size >= 256 * 1024) {
+            yield pending.join('');
+            pending = [];
+            size = 0;
+          }
+        }
+      }
+    }
+    yield pending.join('');
+  }
+  const out = fs.createWriteStream(file);
+  await pipeline(chunks(), out);
+  return { bytes: fs.statSync(file).size, rows, copies };
+}
+
+async function timeCat(file: string): Promise<number> {
+  const t = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const devnull = fs.openSync('/dev/null', 'w');
+    const p = spawn('cat', [file], { stdio: ['ignore', devnull, 'inherit'] });
+    p.on('error', reject);
+    p.on('exit', (code) => { fs.closeSync(devnull); code === 0 ? resolve() : reject(new Error(`cat exited ${code}`)); });
+  });
+  return (performance.now() - t) / 1000;
+}
+
+/** file -> scrubber -> nowhere; peak RSS growth sampled on each input chunk, at each mark. */
+async function timeScrub(file: string, manifest: Manifest, marks: number[]): Promise<{ seconds: number; growth: number[] }> {
+  const plan = compileScrubPlan(manifest.services!.db!.data!, KEY);
+  const before = process.memoryUsage.rss();
+  let peak = before;
+  let read = 0;
+  const growth: number[] = marks.map(() => NaN);
+  const source = fs.createReadStream(file, { highWaterMark: 256 * 1024 });
+  source.on('data', (c) => {
+    read += c.length;
+    peak = Math.max(peak, process.memoryUsage.rss());
+    marks.forEach((m, i) => { if (read <= m || Number.isNaN(growth[i]!)) growth[i] = peak - before; });
+  });
+  const t = performance.now();
+  await pipeline(source, createScrubber(plan).stream, new Writable({ write: (_c, _e, cb) => cb() }));
+  const seconds = (performance.now() - t) / 1000;
+  peak = Math.max(peak, process.memoryUsage.rss());
+  growth[growth.length - 1] = peak - before;
+  return { seconds, growth };
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(2).padStart(7)} s`;
+const step = (r: CloneResult, prefix: string) => r.timings.filter((t) => t.step.startsWith(prefix)).reduce((a, t) => a + t.ms, 0);
+
+async function main(): Promise<void> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'repro-clone-bench-'));
+  const root = path.join(tmp, 'repo');
+  const home = path.join(tmp, 'home');
+  fs.mkdirSync(path.join(root, 'data'), { recursive: true });
+  const prevHome = process.env.REPRO_HOME;
+  process.env.REPRO_HOME = home;
+  const { docker } = await connectEngine({});
+  try {
+    const file = path.join(root, 'data/production.sql');
+    const g0 = performance.now();
+    const gen = await generate(file, targetMB);
+    const genMs = performance.now() - g0;
+    const loaded = loadManifestFile(path.join(SAMPLE, 'repro.yaml'));
+    if (!loaded.manifest) throw new Error(`sample manifest: ${JSON.stringify(loaded.diagnostics)}`);
+    // The db service only: the clone needs nothing else.
+    const manifest: Manifest = { ...structuredClone(loaded.manifest), apps: {}, services: { db: structuredClone(loaded.manifest.services!.db!) } };
+    console.log(`clone: generated dump of ${(gen.bytes / MB).toFixed(0)} MB (${gen.rows.toLocaleString('en')} rows: the sample's ${gen.copies}x, new ids, unique emails) in ${s(genMs).trim()}; sample rules (6 scrubbed columns)`);
+
+    // (a) throughput and memory.
+    await timeCat(file); // the page cache holds the file for both, whatever the write left
+    const cat = await timeCat(file);
+    const marks = [gen.bytes / 4, gen.bytes / 2, gen.bytes];
+    const scrub = await timeScrub(file, manifest, marks);
+    const mbs = (sec: number) => `${(gen.bytes / MB / sec).toFixed(1).padStart(7)} MB/s`;
+    console.log(`  (a) cat file > /dev/null        ${mbs(cat)}  ${s(cat * 1000)}`);
+    console.log(`      scrubber (file -> nowhere)  ${mbs(scrub.seconds)}  ${s(scrub.seconds * 1000)}   ratio (scrubber time / cat time) ${(scrub.seconds / cat).toFixed(1)}`);
+    console.log(`      scrubber peak RSS growth: ${marks.map((m, i) => `${(scrub.growth[i]! / MB).toFixed(0)} MB at ${(m / MB).toFixed(0)} MB`).join(', ')} of input (flat = bounded)`);
+
+    // One session: the sample's PostgreSQL.
+    const u0 = performance.now();
+    const stack = await up(docker, planSession(manifest, { session: SESSION, sourceDir: SAMPLE, gatewayImage: 'busybox:latest' }));
+    const db = stack.containers.find((c) => c.entry === 'db' && c.role === 'service');
+    if (!db) throw new Error('the session has no db container');
+    const target = await pgTarget(docker, db.id);
+    console.log(`  session up (db only) in ${s(performance.now() - u0).trim()}`);
+
+    // (b) the same file restored as it is into a fresh database of the same server.
+    await psqlRows(docker, target, `CREATE DATABASE ${quoteIdent(RAW_DB)} OWNER ${quoteIdent(target.user)}`, { database: 'postgres' });
+    const r0 = performance.now();
+    await restoreSql(docker, target, fs.createReadStream(file, { highWaterMark: 256 * 1024 }), { database: RAW_DB });
+    const rawMs = performance.now() - r0;
+    await psqlRows(docker, target, `DROP DATABASE ${quoteIdent(RAW_DB)} WITH (FORCE)`, { database: 'postgres' });
+
+    const opts = { manifest, service: 'db', stack, root, home, key: KEY, replace: true };
+    const c0 = performance.now();
+    const cold = await cloneServiceData(docker, opts);
+    const coldMs = performance.now() - c0;
+    // (c) the same dump and rules again: the cache.
+    const w0 = performance.now();
+    const warm = await cloneServiceData(docker, opts);
+    const warmMs = performance.now() - w0;
+    if (cold.cached || !warm.cached) throw new Error(`expected a cold then a cached clone (got ${cold.cached}, ${warm.cached})`);
+    if (cold.snapshot !== warm.snapshot) throw new Error('the cached snapshot differs from the cold one');
+
+    const scrubStep = step(cold, 'scrubbing ');
+    console.log(`  (b) restore as it is (restoreSql, file stream, fresh database)  ${s(rawMs)}`);
+    console.log(`      full clone, cold (cloneServiceData)                         ${s(coldMs)}   ratio ${(coldMs / rawMs).toFixed(2)} (target <= 1.15)`);
+    console.log(`        of which scrub + restore (streamed)                       ${s(scrubStep)}   ratio ${(scrubStep / rawMs).toFixed(2)} to the plain restore`);
+    console.log(`        steps: ${cold.timings.map((t) => `${t.step.replace(/ the dump data\/production\.sql| into db/g, '')} ${(t.ms / 1000).toFixed(2)}`).join(', ')}`);
+    console.log(`  (c) clone from the cache (second cloneServiceData)              ${s(warmMs)}   cold / cached ${(coldMs / warmMs).toFixed(2)}x (target >= 5x)`);
+    console.log(`        steps: ${warm.timings.map((t) => `${t.step} ${(t.ms / 1000).toFixed(2)}`).join(', ')}`);
+  } finally {
+    await removeSession(docker, SESSION, { graceSeconds: 0 }).catch((e) => console.error(`removing the session ${SESSION}: ${(e as Error).message}`));
+    fs.rmSync(tmp, { recursive: true, force: true });
+    if (prevHome === undefined) delete process.env.REPRO_HOME;
+    else process.env.REPRO_HOME = prevHome;
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
