@@ -8,9 +8,8 @@ import { formatCoverage } from '../core/data/scan';
 import { hasErrors } from '../core/manifest/diagnostics';
 import { readProject } from '../core/manifest/project';
 import type { Manifest } from '../core/manifest/schema';
-import { scrubKeyFile } from '../core/session/engineDeps';
-import { reproHome } from '../core/session/storage';
-import { connectEngine } from '../core/stack/engineConnection';
+import { reproHome, scrubKeyFile } from '../core/session/storage';
+import { cliEngine } from './engine';
 import { runningStackOf } from '../core/stack/runningStack';
 import { CliError, EXIT } from './exitCodes';
 import { printDiagnostics, summary, type Io } from './output';
@@ -56,7 +55,7 @@ export async function dataCloneCommand(io: Io, dir: string, flags: { service?: s
     if (!services.length) throw new CliError(`service "${flags.service}" declares no data source (services.${flags.service}.data.source)`, EXIT.usage);
   }
   if (!services.length) { io.out('no service declares a data source'); return EXIT.ok; }
-  const conn = await connectEngine(process.env.REPRO_ENGINE_HOST ? { host: process.env.REPRO_ENGINE_HOST } : {});
+  const conn = await cliEngine();
   const session = await resolveSession(conn.docker, dir, flags.session);
   const stack = await runningStackOf(conn.docker, session);
   const home = reproHome();

@@ -13,7 +13,8 @@ import { readReceipt, receiptToMarkdown } from '../core/session/receipt';
 import { ReproduceCancelledError, sessionNameFor, type ReproduceEvent } from '../core/session/reproduce';
 import { runReproduction } from '../core/session/run';
 import { reproHome, sessionDir } from '../core/session/storage';
-import { connectEngine, describeEndpoint } from '../core/stack/engineConnection';
+import { describeEndpoint } from '../core/stack/engineConnection';
+import { cliEngine } from './engine';
 import { SESSION_ID } from '../core/stack/plan';
 import { listSessions } from '../core/stack/teardown';
 import { CliError, EXIT } from './exitCodes';
@@ -42,7 +43,7 @@ export async function reproduceCommand(io: Io, input: string, flags: ReproduceFl
   const session = flags.name ?? sessionNameFor(manifest?.project.name ?? path.basename(repo.root), incident.id);
   if (!SESSION_ID.test(session)) throw new CliError(`invalid --name "${session}": use lower-case letters, digits, ".", "_" or "-" (at most 41).`, EXIT.usage);
   const home = reproHome();
-  const conn = await connectEngine(process.env.REPRO_ENGINE_HOST ? { host: process.env.REPRO_ENGINE_HOST } : {});
+  const conn = await cliEngine();
 
   const preview = previewReproduction({
     incident, repo, home, session, engine: describeEndpoint(conn.endpoint, conn.engine),
@@ -110,7 +111,7 @@ export async function sessionsCommand(io: Io, flags: { json: boolean }): Promise
   // Which are still running, when the engine answers; the receipts are listed either way.
   let running: Set<string> | undefined;
   try {
-    const { docker } = await connectEngine(process.env.REPRO_ENGINE_HOST ? { host: process.env.REPRO_ENGINE_HOST } : {});
+    const { docker } = await cliEngine();
     running = new Set((await listSessions(docker)).map((s) => s.session));
   } catch {
     running = undefined;

@@ -4,7 +4,7 @@ import { hasErrors } from '../core/manifest/diagnostics';
 import { readProject } from '../core/manifest/project';
 import { streamLogs } from '../core/stack/containerIo';
 import { execIn } from '../core/stack/containerIo';
-import { connectEngine } from '../core/stack/engineConnection';
+import { cliEngine } from './engine';
 import { planSession, SESSION_ID } from '../core/stack/plan';
 import { listSessions } from '../core/stack/teardown';
 import { endSession, listReceipts } from '../core/session/lifecycle';
@@ -14,8 +14,6 @@ import { CancelledError, up } from '../core/stack/up';
 import { CliError, EXIT } from './exitCodes';
 import { printDiagnostics, summary, type Io } from './output';
 import { resolveSession } from './session';
-
-const engine = () => connectEngine(process.env.REPRO_ENGINE_HOST ? { host: process.env.REPRO_ENGINE_HOST } : {});
 
 export async function upCommand(io: Io, dir: string, flags: { name?: string; source?: string }, signal: AbortSignal): Promise<number> {
   const p = readProject(dir);
@@ -31,7 +29,7 @@ export async function upCommand(io: Io, dir: string, flags: { name?: string; sou
     session, sourceDir: path.resolve(flags.source ?? dir),
     ...(process.env.REPRO_GATEWAY_IMAGE ? { gatewayImage: process.env.REPRO_GATEWAY_IMAGE } : {}),
   });
-  const { docker, engine: kind, endpoint } = await engine();
+  const { docker, engine: kind, endpoint } = await cliEngine();
   io.err(`starting session ${session} on ${kind} at ${endpoint}`);
   const started = performance.now();
   try {
@@ -57,7 +55,7 @@ export async function upCommand(io: Io, dir: string, flags: { name?: string; sou
 }
 
 export async function psCommand(io: Io, flags: { json: boolean }): Promise<number> {
-  const { docker } = await engine();
+  const { docker } = await cliEngine();
   const sessions = await listSessions(docker);
   if (flags.json) { io.out(JSON.stringify(sessions, null, 2)); return EXIT.ok; }
   if (!sessions.length) { io.out('no sessions'); return EXIT.ok; }
@@ -72,7 +70,7 @@ export async function psCommand(io: Io, flags: { json: boolean }): Promise<numbe
 }
 
 export async function logsCommand(io: Io, dir: string, flags: { session?: string; follow: boolean; service?: string; tail?: number }, signal: AbortSignal): Promise<number> {
-  const { docker } = await engine();
+  const { docker } = await cliEngine();
   const s = await resolveSession(docker, dir, flags.session);
   const containers = s.containers.filter((c) => c.role !== 'gateway' && (!flags.service || c.service === flags.service));
   if (!containers.length) throw new CliError(`No service "${flags.service}" in session ${s.session}: ${s.containers.map((c) => c.service).join(', ')}.`, EXIT.usage);
@@ -86,7 +84,7 @@ export async function logsCommand(io: Io, dir: string, flags: { session?: string
 
 export async function execCommand(io: Io, dir: string, flags: { session?: string; service: string; cmd: string[] }, signal: AbortSignal): Promise<number> {
   if (!flags.cmd.length) throw new CliError('nothing to run: repro exec <service> -- <command...>', EXIT.usage);
-  const { docker } = await engine();
+  const { docker } = await cliEngine();
   const s = await resolveSession(docker, dir, flags.session);
   const c = s.containers.find((x) => x.service === flags.service);
   if (!c) throw new CliError(`No service "${flags.service}" in session ${s.session}: ${s.containers.map((x) => x.service).join(', ')}.`, EXIT.usage);
@@ -97,7 +95,7 @@ export async function execCommand(io: Io, dir: string, flags: { session?: string
 }
 
 export async function downCommand(io: Io, dir: string, flags: { name?: string; all: boolean; discard: boolean }): Promise<number> {
-  const { docker } = await engine();
+  const { docker } = await cliEngine();
   const home = reproHome();
   const names = flags.all ? (await listSessions(docker)).map((s) => s.session) : [await downTarget(docker, dir, home, flags.name)];
   for (const name of names) {

@@ -38,7 +38,6 @@ export class CoverageTreeProvider implements vscode.TreeDataProvider<CoverageNod
       void this.scan.then((r) => {
         const n = r.reduce((a, c) => a + (c.status === 'scanned' ? c.report.uncovered.length : 0), 0);
         this.log.info(`[coverage] ${r.length} service(s) in ${Date.now() - started} ms, ${n} uncovered column(s)`);
-        void vscode.commands.executeCommand('setContext', 'repro.hasUncoveredColumns', n > 0);
       });
     }
     return this.scan;

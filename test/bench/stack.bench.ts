@@ -11,9 +11,9 @@ import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { loadManifestFile } from '../../extension/core/manifest/loader';
 import { connectEngine } from '../../extension/core/stack/engineConnection';
-import { planSession, type Plan, type PlannedContainer } from '../../extension/core/stack/plan';
+import { planSession, type Plan } from '../../extension/core/stack/plan';
 import { removeSession } from '../../extension/core/stack/teardown';
-import { up } from '../../extension/core/stack/up';
+import { containerCreateOptions, up } from '../../extension/core/stack/up';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const SAMPLE = path.join(ROOT, 'test/fixtures/sample-shop');
@@ -31,35 +31,6 @@ function plan(session: string): Plan {
   return planSession(r.manifest, { session, sourceDir: SAMPLE, gatewayImage: 'busybox:latest' });
 }
 
-/** The container up() would create, as a raw Engine API body. */
-function createBody(c: PlannedContainer): Docker.ContainerCreateOptions {
-  const first = c.networks[0]!;
-  return {
-    name: c.name,
-    Image: c.image,
-    Hostname: c.hostname,
-    Env: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
-    ...(c.cmd ? { Cmd: c.cmd } : {}),
-    ...(c.workingDir ? { WorkingDir: c.workingDir } : {}),
-    Labels: c.labels,
-    ExposedPorts: Object.fromEntries(c.ports.map((p) => [`${p.containerPort}/tcp`, {}])),
-    ...(c.health ? {
-      Healthcheck: {
-        Test: ['CMD', ...c.health.test], Interval: c.health.intervalMs * 1e6, Timeout: c.health.timeoutMs * 1e6,
-        Retries: c.health.retries, StartPeriod: c.health.startPeriodMs * 1e6,
-      },
-    } : {}),
-    HostConfig: {
-      NetworkMode: first,
-      PortBindings: Object.fromEntries(c.ports.map((p) => [`${p.containerPort}/tcp`, [{ HostIp: p.hostIp, HostPort: '' }]])),
-      Mounts: c.mounts.map((m) => ({ Type: m.type, Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
-      ...(c.resources.memoryBytes ? { Memory: c.resources.memoryBytes } : {}),
-      RestartPolicy: { Name: 'no' },
-    },
-    NetworkingConfig: { EndpointsConfig: { [first]: { Aliases: [c.hostname] } } },
-  };
-}
-
 /** Baseline: networks, volumes, then each container created and started, in plan order, one at a time. */
 async function sequential(docker: Docker, p: Plan, waitHealthy = false): Promise<string> {
   for (const n of p.networks) await docker.createNetwork({ Name: n.name, Driver: 'bridge', Internal: n.internal, CheckDuplicate: true, Labels: n.labels });
@@ -67,7 +38,7 @@ async function sequential(docker: Docker, p: Plan, waitHealthy = false): Promise
   let gateway = '';
   for (const name of p.waves.flat()) {
     const c = p.containers.find((x) => x.name === name)!;
-    const ct = await docker.createContainer(createBody(c));
+    const ct = await docker.createContainer(containerCreateOptions(c));
     for (const n of c.networks.slice(1)) await docker.getNetwork(n).connect({ Container: ct.id, EndpointConfig: { Aliases: [c.hostname] } });
     await ct.start();
     if (waitHealthy && c.health) await healthy(ct);

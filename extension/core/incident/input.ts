@@ -20,7 +20,8 @@ export interface InputOptions {
 }
 
 /** Whether `text` is meant as a reproduce link rather than a payload. */
-export const looksLikeLink = (text: string): boolean => new RegExp(`^[a-z][a-z0-9+.-]*://${LINK_AUTHORITY.replace('.', '\\.')}(/|\\?|$)`, 'i').test(text.trim());
+const LINK_START = new RegExp(`^[a-z][a-z0-9+.-]*://${LINK_AUTHORITY.replace('.', '\\.')}(/|\\?|$)`, 'i');
+export const looksLikeLink = (text: string): boolean => LINK_START.test(text.trim());
 
 export async function incidentFromText(text: string, opts: InputOptions): Promise<IncidentInput> {
   const t = text.trim();

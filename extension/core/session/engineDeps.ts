@@ -1,7 +1,6 @@
 // The real effects of a reproduction's steps: git (resolve, worktree) on the developer's clone
 // and the stack on a container engine. Shared by the extension and the CLI.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { cloneData } from '../data/clone';
 import { scrubKeyFrom } from '../data/rules';
@@ -16,7 +15,7 @@ import { removeSession } from '../stack/teardown';
 import { up } from '../stack/up';
 import type { ReproduceDeps } from './reproduce';
 import { commitFromPublishedState } from './publishedState';
-import { repoStorage } from './storage';
+import { repoStorage, scrubKeyFile } from './storage';
 
 export interface EngineDepsOptions {
   docker: Docker;
@@ -46,13 +45,6 @@ export class ManifestAtCommitError extends Error {
   }
 }
 
-/**
- * The scrubbing key's file when repro.yaml names no scrub.key.env: one random key per clone of
- * the repository, <REPRO_HOME>/repos/<clone>/scrub.key (mode 0600, created on first use). It
- * never leaves the machine; deleting it makes every later clone scrub differently (and miss the
- * cache). A team that wants the same scrubbed values everywhere sets scrub.key.env instead.
- */
-export const scrubKeyFile = (storage: string, repoRoot: string): string => path.join(repoStorage(storage, repoRoot), 'scrub.key');
 
 /** "2024-05-01T10:37:12Z" -> "2024-05-01T10:00:00.000Z": one live snapshot per hour of incidents. */
 export function pointInTime(time: string | undefined): string | undefined {

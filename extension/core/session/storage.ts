@@ -19,3 +19,11 @@ export function repoStorage(root: string, repoRoot: string): string {
   const id = crypto.createHash('sha256').update(path.resolve(repoRoot)).digest('hex').slice(0, 12);
   return path.join(root, 'repos', `${path.basename(repoRoot).replace(/[^A-Za-z0-9._-]+/g, '-')}-${id}`);
 }
+
+/**
+ * The scrubbing key's file when repro.yaml names no scrub.key.env: one random key per clone of
+ * the repository, <REPRO_HOME>/repos/<clone>/scrub.key (mode 0600, created on first use). It
+ * never leaves the machine; deleting it makes every later clone scrub differently (and miss the
+ * cache). A team that wants the same scrubbed values everywhere sets scrub.key.env instead.
+ */
+export const scrubKeyFile = (storage: string, repoRoot: string): string => path.join(repoStorage(storage, repoRoot), 'scrub.key');

@@ -136,11 +136,14 @@ async function allSettledOrFirstError(tasks: ((signal: AbortSignal) => Promise<u
   if (failure) throw failure.error;
 }
 
-async function startContainer(docker: Docker, c: PlannedContainer, opts: UpOptions, emit: (e: StackEvent) => void): Promise<string> {
-  opts.signal?.throwIfAborted();
-  emit({ type: 'container', name: c.name, entry: c.entry, state: 'creating' });
-  const [first, ...others] = c.networks;
-  const container = await docker.createContainer({
+/**
+ * A planned container as the Engine API's create body: on its first network with its host name
+ * as alias (up() connects the others after creation), ports bound on 127.0.0.1 (0 = the engine
+ * picks), health check in nanoseconds, no restart.
+ */
+export function containerCreateOptions(c: PlannedContainer): Docker.ContainerCreateOptions {
+  const first = c.networks[0]!;
+  return {
     name: c.name,
     Image: c.image,
     Hostname: c.hostname,
@@ -166,8 +169,15 @@ async function startContainer(docker: Docker, c: PlannedContainer, opts: UpOptio
       ...(c.resources.nanoCpus ? { NanoCpus: c.resources.nanoCpus } : {}),
       RestartPolicy: { Name: 'no' },
     },
-    NetworkingConfig: { EndpointsConfig: { [first!]: { Aliases: [c.hostname] } } },
-  });
+    NetworkingConfig: { EndpointsConfig: { [first]: { Aliases: [c.hostname] } } },
+  };
+}
+
+async function startContainer(docker: Docker, c: PlannedContainer, opts: UpOptions, emit: (e: StackEvent) => void): Promise<string> {
+  opts.signal?.throwIfAborted();
+  emit({ type: 'container', name: c.name, entry: c.entry, state: 'creating' });
+  const others = c.networks.slice(1);
+  const container = await docker.createContainer(containerCreateOptions(c));
   for (const n of others) await docker.getNetwork(n).connect({ Container: container.id, EndpointConfig: { Aliases: [c.hostname] } });
   opts.signal?.throwIfAborted();
   emit({ type: 'container', name: c.name, entry: c.entry, state: 'starting' });
