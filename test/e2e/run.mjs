@@ -24,6 +24,7 @@
 //      REPRO_E2E_SHOTS where the documentation screenshots go (default docs/images)
 //      REPRO_E2E_PHASES "ui inhost" (default); "inhost" alone skips vsce and the UI
 //      REPRO_BENCH_OUT the in-host suite writes {activationMs, baselineMs, ...} JSON there
+//      REPRO_E2E_ONLY  UI scenarios to run, by letter ("e g"); default: all of them
 //      KEEP_TMP=1      keep the temp dir (profiles, workspaces, logs, failure screenshots)
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -40,6 +41,9 @@ const CODE_SERVER = path.join(TOOLS, 'cs/node_modules/code-server/out/node/entry
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = path.resolve(ROOT, process.env.REPRO_E2E_SHOTS || 'docs/images');
 const PHASES = (process.env.REPRO_E2E_PHASES || 'ui inhost').split(/[\s,]+/).filter(Boolean);
+const ONLY = (process.env.REPRO_E2E_ONLY || '').split(/[\s,]+/).filter(Boolean);
+/** Whether UI scenario `letter` runs (REPRO_E2E_ONLY narrows them while working on one). */
+const only = (letter) => ONLY.length === 0 || ONLY.includes(letter);
 const SAMPLE = path.join(ROOT, 'test/fixtures/sample-shop');
 const EXTENSION_TITLE = 'Repro'; // the activity-bar container's title
 
@@ -338,7 +342,7 @@ try {
     const cs = await startCodeServer('ui', csUi);
 
     // (a) the sample project's manifest as a tree
-    {
+    if (only('a')) {
       const ws = sampleCopy('sample-shop');
       const { ctx, page } = await openWorkbench(browser, cs, ws);
       onFail = failShot(page);
@@ -356,7 +360,7 @@ try {
     }
 
     // (b) a broken manifest: the error node names the problem and opens the file at it
-    {
+    if (only('b')) {
       const ws = sampleCopy('sample-shop-broken');
       const file = path.join(ws, 'repro.yaml');
       const lines = fs.readFileSync(file, 'utf8').split('\n');
@@ -393,7 +397,7 @@ try {
     }
 
     // (c) no manifest: the welcome view creates one
-    {
+    if (only('c')) {
       const ws = path.join(tmp, 'ws', 'empty-project');
       fs.mkdirSync(ws, { recursive: true });
       const { ctx, page } = await openWorkbench(browser, cs, ws);
@@ -413,7 +417,7 @@ try {
       await ctx.close();
     }
     // (d) a session on the real engine from the Sessions view, and nothing left after stopping it
-    {
+    if (only('d')) {
       const ws = sampleCopy('sample-shop-session', { withModules: true });
       const session = `e2e-${process.pid}`;
       const manifest = path.join(ws, 'repro.yaml');
@@ -454,7 +458,7 @@ try {
       }
     }
     // (f) the Data Coverage view: a personal column with no rule, and its quick fix
-    {
+    if (only('f')) {
       const ws = sampleCopy('sample-shop-coverage');
       const manifest = path.join(ws, 'repro.yaml');
       fs.writeFileSync(manifest, fs.readFileSync(manifest, 'utf8').replace('email: "fake:email", ', ''));
@@ -484,7 +488,7 @@ try {
     }
     // (e) a reproduce link, as an alert carries it: the confirmation says what will happen;
     //     Cancel leaves nothing; Reproduce runs the release in a worktree, and Stop removes it all
-    {
+    if (only('e')) {
       const repo = path.join(tmp, 'ws', 'shop-repo');
       const release = execFileSync('bash', [path.join(ROOT, 'test/fixtures/make-sample-repo.sh'), repo], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
       const home = csEnv.REPRO_HOME;
