@@ -157,11 +157,12 @@ export function openCacheWriter(home: string, key: string): CacheWriter {
 }
 
 /**
- * Removes entries, least recently used first, until the folder holds at most `maxBytes`;
- * `keep` (the entry just written) is never removed. Left-over temporary files older than a day
- * go too. Returns the keys removed.
+ * Removes entries (SQL and physical snapshots alike), least recently used first, until the
+ * folder holds at most `maxBytes`; `keep` (the entries just written) is never removed. Left-over
+ * temporary files older than a day go too. Returns the keys removed.
  */
-export function pruneCache(home: string, maxBytes = DEFAULT_CACHE_BYTES, keep?: string): string[] {
+export function pruneCache(home: string, maxBytes = DEFAULT_CACHE_BYTES, keep?: string | string[]): string[] {
+  const kept = new Set(typeof keep === 'string' ? [keep] : keep ?? []);
   const dir = cacheDir(home);
   let names: string[];
   try { names = fs.readdirSync(dir); } catch { return []; }
@@ -174,7 +175,7 @@ export function pruneCache(home: string, maxBytes = DEFAULT_CACHE_BYTES, keep?: 
       if (Date.now() - st.mtimeMs > 24 * 3600e3) fs.rmSync(f, { force: true });
       continue;
     }
-    const m = /^([0-9a-f]{64})\.(sql\.gz|json)$/.exec(n);
+    const m = /^([0-9a-f]{64})\.(sql\.gz|json|pg\.tar\.gz|pg\.json)$/.exec(n);
     if (!m) continue;
     const e = entries.get(m[1]!) ?? { bytes: 0, used: 0 };
     e.bytes += st.size;
@@ -185,10 +186,10 @@ export function pruneCache(home: string, maxBytes = DEFAULT_CACHE_BYTES, keep?: 
   const removed: string[] = [];
   for (const [key, e] of [...entries].sort((a, b) => a[1].used - b[1].used)) {
     if (total <= maxBytes) break;
-    if (key === keep) continue;
+    if (kept.has(key)) continue;
     const p = paths(home, key);
-    fs.rmSync(p.meta, { force: true });
-    fs.rmSync(p.sql, { force: true });
+    // The meta first: an entry without its meta no longer counts.
+    for (const f of [p.meta, p.sql, `${p.meta.slice(0, -'.json'.length)}.pg.json`, `${p.sql.slice(0, -'.sql.gz'.length)}.pg.tar.gz`]) fs.rmSync(f, { force: true });
     total -= e.bytes;
     removed.push(key);
   }

@@ -33,7 +33,8 @@ import { createScrubber } from './dumpScrubber';
 import { DataSourceError, fileSha256, openDumpSource, resolveInside, type OpenedSql } from './dumpSource';
 import { fingerprint, memoized } from './keyed';
 import { connectionString, liveIdentity, openLiveSource, parseConnection, type SecretLookup } from './liveSource';
-import { catalogTables, pgTarget, psqlRows, quoteIdent, type PgTarget } from './pg';
+import { catalogTables, pgTargetOf, psqlRows, quoteIdent, type PgTarget } from './pg';
+import { physicalKey, settingsOf, writePhysical, type PhysicalMeta } from './physicalSnapshot';
 import { restoreSql } from './restore';
 import { compileScrubPlan } from './rules';
 import { formatCoverage, scanDump } from './scan';
@@ -78,6 +79,13 @@ export interface CloneOptions {
   cacheBytes?: number;
   /** Drop what the database holds first (default: refuse a database that has tables). */
   replace?: boolean;
+  /**
+   * The service's data folder was put in place from this physical snapshot before it started
+   * (seedVolume.ts): the clone is only checked (row counts), or done again if the check fails.
+   */
+  seeded?: PhysicalMeta;
+  /** Keep a physical snapshot of a cacheable clone for the next reproduction (default true). */
+  keepPhysical?: boolean;
 }
 
 export interface CloneResult {
@@ -88,6 +96,8 @@ export interface CloneResult {
   rules: string;
   /** Served from the cache (the source was not read). */
   cached: boolean;
+  /** Which cache served it: the physical snapshot (data folder) or the SQL snapshot. */
+  from?: 'physical' | 'sql';
   /** The cache key, when the clone can be cached. */
   cacheKey?: string;
   /** Rows per table in the clone, after subsetting. */
@@ -127,13 +137,33 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
   const where = new Map([...plan.tables].flatMap(([t, r]) => (r.where !== undefined && !r.truncate ? [[t, r.where] as const] : [])));
   for (const [t, w] of where) checkCondition(t, w);
 
-  const { target, labels, major, tables } = await timed('inspecting the service', async () => {
-    const t = await pgTarget(docker, entry.id);
-    return { target: t, labels: await jobLabels(docker, entry.id, o.service), ...await probe(docker, t, signal) };
+  const { target, labels, major, tables: found, container } = await timed('inspecting the service', async () => {
+    const info = await docker.getContainer(entry.id).inspect();
+    const t = pgTargetOf(entry.id, info.Config.Env ?? []);
+    return { target: t, labels: jobLabels(info.Config.Labels ?? {}, o.service), container: info, ...await probe(docker, t, signal) };
   });
+  let tables = found;
   const source = describeSource(docker, o, spec, entry.image.id, labels);
   const identity = await timed('identifying the source', () => source.identity());
   const key = identity ? cacheKey({ source: identity, plan: plan.identity, pgMajor: major }) : undefined;
+  const physical = identity ? physicalKey({ source: identity, plan: plan.identity, image: container.Image, settings: settingsOf(container.Config.Env ?? []) }) : undefined;
+
+  if (o.seeded && physical && o.seeded.key === physical) {
+    // The data folder is a byte copy of a clone that passed every check; that it holds every
+    // row is checked again (a wrong or damaged folder would show there first).
+    const seeded = o.seeded;
+    const counts = await timed('checking the clone from the physical snapshot', () => checkCounts(docker, target, new Map(seeded.counts), signal));
+    if (!counts.problems.length) {
+      return {
+        service: o.service, snapshot: seeded.snapshot, rules: plan.identity, cached: true, from: 'physical', ...(key ? { cacheKey: key } : {}),
+        tables: counts.counts.map((c) => ({ name: c.table, rows: c.actual })),
+        verified: { counts: counts.counts, foreignKeys: seeded.foreignKeys, fingerprints: seeded.fingerprints, problems: [] }, timings,
+      };
+    }
+    o.onStep?.(`the data from the physical snapshot ${seeded.key.slice(0, 12)} is not what was kept (${counts.problems[0]}): cloning again`);
+    await timed('emptying the database', () => resetDatabase(docker, target));
+    tables = 0;
+  }
 
   if (tables > 0) {
     if (!o.replace) throw new CloneError(o.service, `The database ${target.database} of ${o.service} already has tables: a clone goes into an empty database. Replace what it holds with "repro data clone --replace", or start a new session.`);
@@ -150,7 +180,7 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
       summary = summaryOf(hit.meta.summary);
       snapshot = hit.meta.snapshot;
       restoring = true;
-      await timed('restoring the cached snapshot', () => restoreSql(docker, target, hit.open(), signal ? { signal } : {}));
+      await timed('restoring the cached SQL snapshot', () => restoreSql(docker, target, hit.open(), signal ? { signal } : {}));
     } else {
       await timed(`checking that the rules cover ${source.what}`, () => coverageGate(o.service, source, plan, signal));
       const opened = await source.open();
@@ -213,14 +243,24 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
     if (verified.problems.length) throw new VerifyError(verified);
     await timed('analyzing', () => psqlRows(docker, target, 'ANALYZE', signal ? { signal } : {}));
 
+    const { problems: _, ...prints } = before.prints;
     if (writer) {
-      const { problems: _, ...prints } = before.prints;
       await writer.commit({ rules: plan.identity, pgMajor: major, summary: serialSummary(summary), verified: prints });
       writer = undefined;
-      pruneCache(o.home, o.cacheBytes ?? DEFAULT_CACHE_BYTES, key);
     }
+    if (physical && o.keepPhysical !== false) {
+      // The next reproduction of this data starts PostgreSQL on it. Not keeping it fails nothing.
+      await timed('keeping a physical snapshot', () => writePhysical(docker, target, o.home, physical, {
+        image: container.Image, pgMajor: major, snapshot, rules: plan.identity,
+        counts: verified.counts.map((c) => [c.table, c.actual]), foreignKeys: verified.foreignKeys, fingerprints: prints,
+      }, signal)).catch((e: Error) => {
+        if (signal?.aborted) throw e;
+        o.onStep?.(`no physical snapshot kept (the next reproduction restores the SQL snapshot): ${e.message}`);
+      });
+    }
+    if (key) pruneCache(o.home, o.cacheBytes ?? DEFAULT_CACHE_BYTES, [key, ...(physical ? [physical] : [])]);
     return {
-      service: o.service, snapshot, rules: plan.identity, cached: Boolean(hit), ...(key ? { cacheKey: key } : {}),
+      service: o.service, snapshot, rules: plan.identity, cached: Boolean(hit), ...(hit ? { from: 'sql' as const } : {}), ...(key ? { cacheKey: key } : {}),
       tables: verified.counts.map((c) => ({ name: c.table, rows: c.actual })),
       verified, ...(subset ? { subset } : {}), timings,
     };
@@ -251,13 +291,27 @@ interface Source {
   open(): Promise<OpenedSql>;
 }
 
+/**
+ * The cache's identity of a SQL source: a dump's sha256, or a live database (host, port,
+ * database, no credentials) at the point in time; undefined = not cacheable.
+ */
+export async function sourceIdentity(spec: DataSpec, o: Pick<CloneOptions, 'root' | 'pointInTime' | 'secrets' | 'signal'>): Promise<string | undefined> {
+  if ('dump' in spec.source) return `dump:${await fileSha256(resolveInside(o.root, spec.source.dump), o.signal)}`;
+  if ('live' in spec.source) {
+    if (!o.pointInTime) return undefined;
+    const envName = spec.source.live.env;
+    return `live:${liveIdentity(parseConnection(connectionString(envName, o.secrets), envName))}@${o.pointInTime}`;
+  }
+  return undefined;
+}
+
 function describeSource(docker: Docker, o: CloneOptions, spec: DataSpec, image: string, labels: Record<string, string>): Source {
   const signal = o.signal;
   if ('dump' in spec.source) {
     const rel = spec.source.dump;
     return {
       what: `the dump ${rel}`,
-      identity: async () => `dump:${await fileSha256(resolveInside(o.root, rel), signal)}`,
+      identity: () => sourceIdentity(spec, o),
       open: () => openDumpSource(docker, { root: o.root, file: rel, image, labels, ...(signal ? { signal } : {}) }),
     };
   }
@@ -265,10 +319,7 @@ function describeSource(docker: Docker, o: CloneOptions, spec: DataSpec, image: 
     const envName = spec.source.live.env;
     return {
       what: `the live database in ${envName}`,
-      identity: async () => {
-        if (!o.pointInTime) return undefined;
-        return `live:${liveIdentity(parseConnection(connectionString(envName, o.secrets), envName))}@${o.pointInTime}`;
-      },
+      identity: () => sourceIdentity(spec, o),
       open: () => openLiveSource(docker, {
         envName, image, labels, ...(o.secrets ? { secrets: o.secrets } : {}), ...(o.sourceNetwork ? { network: o.sourceNetwork } : {}), ...(signal ? { signal } : {}),
       }),
@@ -304,8 +355,7 @@ function stack(s: RunningStack, service: string): RunningStack['containers'][num
 }
 
 /** The session's labels (and the service's), for the throwaway containers. */
-async function jobLabels(docker: Docker, id: string, service: string): Promise<Record<string, string>> {
-  const labels = (await docker.getContainer(id).inspect()).Config.Labels ?? {};
+function jobLabels(labels: Record<string, string>, service: string): Record<string, string> {
   return Object.fromEntries([LABEL.session, LABEL.project, LABEL.incident].flatMap((k) => (labels[k] ? [[k, labels[k]]] : [])).concat([[LABEL.service, service]]));
 }
 
@@ -396,8 +446,10 @@ function resolveInsideAny(root: string, rel: string): string {
 
 // ------------------------------------------------------------------ every service of a stack
 
-export interface CloneDataOptions extends Omit<CloneOptions, 'service' | 'manifest' | 'stack' | 'onStep' | 'onProgress'> {
+export interface CloneDataOptions extends Omit<CloneOptions, 'service' | 'manifest' | 'stack' | 'onStep' | 'onProgress' | 'seeded'> {
   progress?: (message: string) => void;
+  /** Per service: the physical snapshot its data folder was filled from before it started. */
+  seeded?: Map<string, PhysicalMeta>;
   selfHealthCheck?: boolean;
 }
 
@@ -418,8 +470,10 @@ export async function cloneData(docker: Docker, manifest: Manifest, stackNow: Ru
     const sql = 'dump' in s.data!.source || 'live' in s.data!.source;
     if (sql) {
       let last = 0;
+      const { seeded, ...rest } = o;
+      const physical = seeded?.get(name);
       const result = await cloneServiceData(docker, {
-        ...o, manifest, service: name, stack: stackNow,
+        ...rest, manifest, service: name, stack: stackNow, ...(physical ? { seeded: physical } : {}),
         onStep: (m) => o.progress?.(`${name}: ${m}`),
         onProgress: (table, rows) => {
           const now = Date.now();
@@ -427,7 +481,8 @@ export async function cloneData(docker: Docker, manifest: Manifest, stackNow: Ru
         },
       });
       const t = result.tables.reduce((a, x) => a + x.rows, 0);
-      o.progress?.(`${name}: ${t} rows in ${result.tables.length} tables${result.cached ? ' (cached snapshot)' : ''}, verified`);
+      const from = result.from === 'physical' ? ' (physical snapshot)' : result.from === 'sql' ? ' (cached SQL snapshot)' : '';
+      o.progress?.(`${name}: ${t} rows in ${result.tables.length} tables${from}, verified`);
       out.push({ service: name, kind: 'postgresql', result });
     } else {
       const r = await copyServiceFiles(docker, { manifest, service: name, stack: stackNow, root: o.root, selfHealthCheck: Boolean(o.selfHealthCheck), ...(o.signal ? { signal: o.signal } : {}), onStep: (m) => o.progress?.(`${name}: ${m}`) });

@@ -73,6 +73,10 @@ export interface JobOptions {
   archive?: { path: string; tar: Readable };
   /** Memory limit in bytes. */
   memoryBytes?: number;
+  /** Replaces the image's entrypoint (a job that must not run the image's own start script). */
+  entrypoint?: string[];
+  /** Named volumes to mount (a job on a service's data folder). */
+  volumes?: { name: string; target: string }[];
 }
 
 export interface Job {
@@ -97,6 +101,7 @@ export async function runJob(docker: Docker, o: JobOptions): Promise<Job> {
     name,
     Image: o.image,
     Cmd: o.cmd,
+    ...(o.entrypoint ? { Entrypoint: o.entrypoint } : {}),
     Env: Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`),
     Labels: { ...o.labels, [LABEL.role]: JOB_ROLE },
     AttachStdout: true,
@@ -106,6 +111,7 @@ export async function runJob(docker: Docker, o: JobOptions): Promise<Job> {
       NetworkMode: o.network ?? 'none',
       RestartPolicy: { Name: 'no' },
       ...(o.memoryBytes ? { Memory: o.memoryBytes } : {}),
+      ...(o.volumes ? { Mounts: o.volumes.map((v) => ({ Type: 'volume' as const, Source: v.name, Target: v.target, ReadOnly: false })) } : {}),
     },
   });
   let removed: Promise<void> | undefined;

@@ -13,8 +13,12 @@ export interface PgTarget {
 
 /** The user and database a postgres image container was started with (its POSTGRES_* env). */
 export async function pgTarget(docker: Docker, id: string): Promise<PgTarget> {
-  const info = await docker.getContainer(id).inspect();
-  const env = new Map((info.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)] as const));
+  return pgTargetOf(id, (await docker.getContainer(id).inspect()).Config.Env ?? []);
+}
+
+/** The same, from the container's environment ("NAME=value"). */
+export function pgTargetOf(id: string, envList: string[]): PgTarget {
+  const env = new Map(envList.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)] as const));
   const user = env.get('POSTGRES_USER') || 'postgres';
   return { id, user, database: env.get('POSTGRES_DB') || user };
 }

@@ -3,7 +3,10 @@
 import * as fs from 'node:fs';
 import type Docker from 'dockerode';
 import { cloneData } from '../data/clone';
+import type { PhysicalMeta } from '../data/physicalSnapshot';
 import { scrubKeyFrom } from '../data/rules';
+import { seedFromPhysical, takesSqlData } from '../data/seedVolume';
+import type { Manifest } from '../manifest/schema';
 import { formatDiagnostic, hasErrors } from '../manifest/diagnostics';
 import { readProject } from '../manifest/project';
 import { checkSameRepository, type Repository } from '../git/repository';
@@ -56,6 +59,14 @@ export function pointInTime(time: string | undefined): string | undefined {
 export function engineDeps(o: EngineDepsOptions): ReproduceDeps {
   // The worktree each session's stack was started from: what the manifest's data paths are relative to.
   const worktrees = new Map<string, string>();
+  // Per session, the services whose data folder a physical snapshot filled before they started.
+  const seeded = new Map<string, Map<string, PhysicalMeta>>();
+  const lookup = (name: string) => o.secrets?.(name) ?? process.env[name];
+  const scrubKey = (manifest: Manifest) => {
+    const keyVar = manifest.scrub?.key?.env;
+    return scrubKeyFrom(keyVar ? { [keyVar]: lookup(keyVar) } : {}, manifest, scrubKeyFile(o.storage, o.repo.root));
+  };
+  const time = pointInTime(o.incidentTime);
   return {
     checkRepository: (expected) => checkSameRepository(o.repo, expected),
     publishedCommit: (env, signal) => {
@@ -77,11 +88,22 @@ export function engineDeps(o: EngineDepsOptions): ReproduceDeps {
       return { manifest: p.manifest, file: p.files[0]!, text: p.files.map((f) => fs.readFileSync(f, 'utf8')).join('\n') };
     },
     listFiles: async (wt) => (await runGit(wt, ['ls-files', '-z', '--recurse-submodules'])).stdout.split('\0').filter(Boolean),
-    up: (manifest, wt, session, signal, progress) => (worktrees.set(session, wt), up(o.docker, planSession(manifest, {
+    up: (manifest, wt, session, signal, progress) => (worktrees.set(session, wt), seeded.delete(session), up(o.docker, planSession(manifest, {
       session, sourceDir: wt, ...(o.incident ? { incident: o.incident } : {}), ...(o.gatewayImage ? { gatewayImage: o.gatewayImage } : {}),
     }), {
       signal,
       selfHealthCheck: o.selfHealthCheck,
+      // A service whose data was kept as a physical snapshot starts on it (seedVolume.ts).
+      beforeStart: async (c, id, sig) => {
+        if (c.role !== 'service' || !takesSqlData(manifest, c.entry)) return;
+        let key: Buffer;
+        try { key = scrubKey(manifest).key; } catch { return; /* the data step says why */ }
+        const meta = await seedFromPhysical(o.docker, {
+          manifest, service: c.entry, containerId: id, root: wt, home: o.storage, key, log: (m) => progress(`${c.entry}: ${m}`),
+          secrets: lookup, ...(time ? { pointInTime: time } : {}), ...(sig ? { signal: sig } : {}),
+        });
+        if (meta) seeded.set(session, (seeded.get(session) ?? new Map<string, PhysicalMeta>()).set(c.entry, meta));
+      },
       onEvent: (e) => {
         if (e.type === 'container') progress(`${e.entry} ${e.state}`);
         else if (e.type === 'step') progress(e.message);
@@ -93,12 +115,10 @@ export function engineDeps(o: EngineDepsOptions): ReproduceDeps {
       if (!Object.values(manifest.services ?? {}).some((s) => s.data)) return undefined;
       const root = worktrees.get(stack.session);
       if (!root) throw new Error(`no worktree is known for session ${stack.session}`);
-      const lookup = (name: string) => o.secrets?.(name) ?? process.env[name];
-      const keyVar = manifest.scrub?.key?.env;
-      const { key, source } = scrubKeyFrom(keyVar ? { [keyVar]: lookup(keyVar) } : {}, manifest, scrubKeyFile(o.storage, o.repo.root));
+      const { key, source } = scrubKey(manifest);
       progress(`scrubbing key from ${source.startsWith('env:') ? `the variable ${source.slice(4)}` : 'this clone\'s key file'}`);
-      const time = pointInTime(o.incidentTime);
       const r = await cloneData(o.docker, manifest, stack, {
+        ...(seeded.has(stack.session) ? { seeded: seeded.get(stack.session)! } : {}),
         // The session was just created: whatever the app made in the database at its start goes.
         root, home: o.storage, key, signal, progress, selfHealthCheck: o.selfHealthCheck, replace: true,
         secrets: lookup, ...(o.sourceNetwork ? { sourceNetwork: o.sourceNetwork } : {}), ...(time ? { pointInTime: time } : {}),

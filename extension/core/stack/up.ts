@@ -21,6 +21,11 @@ export interface UpOptions {
   selfHealthCheck?: boolean;
   serviceTimeoutMs?: number;
   appTimeoutMs?: number;
+  /**
+   * Runs once a container is created and on its networks, before its first start (e.g. data
+   * put into its volume). A failure fails the session like a failed start.
+   */
+  beforeStart?: (c: PlannedContainer, id: string, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface PublishedPort extends PlannedPort {
@@ -179,6 +184,8 @@ async function startContainer(docker: Docker, c: PlannedContainer, opts: UpOptio
   const others = c.networks.slice(1);
   const container = await docker.createContainer(containerCreateOptions(c));
   for (const n of others) await docker.getNetwork(n).connect({ Container: container.id, EndpointConfig: { Aliases: [c.hostname] } });
+  opts.signal?.throwIfAborted();
+  await opts.beforeStart?.(c, container.id, opts.signal);
   opts.signal?.throwIfAborted();
   emit({ type: 'container', name: c.name, entry: c.entry, state: 'starting' });
   const label = `${c.role === 'app' ? 'app' : c.role === 'gateway' ? 'the gateway' : 'service'} "${c.entry}" (${c.image})`;

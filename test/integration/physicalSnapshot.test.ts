@@ -1,0 +1,223 @@
+// Physical snapshots on a real engine: after a verified clone of the sample's dump the clone's
+// data folder is kept (pg_basebackup, gzip); a later session of the same data, rules, image and
+// settings gets it in its data volume before PostgreSQL first starts (no initdb, no restore).
+// What a user checks: the second session's PostgreSQL never ran initdb, holds every row of the
+// clone and none of production's personal values; a changed rule or another image does not get
+// it (the SQL snapshot or the source serves instead, and a log line says why); a truncated or
+// damaged snapshot is found, removed, said so in one line, and leaves the volume empty, so
+// PostgreSQL initialises as usual and the clone comes from SQL. Sessions (db only) are removed
+// after each test, with a derived image this file makes; nothing else on the engine is touched.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type Docker from 'dockerode';
+import { cloneServiceData, type CloneResult } from '../../extension/core/data/clone';
+import { JOB_ROLE } from '../../extension/core/data/engineJobs';
+import { pgTarget, psqlRows } from '../../extension/core/data/pg';
+import { lookupPhysical, type PhysicalMeta } from '../../extension/core/data/physicalSnapshot';
+import { deriveKey } from '../../extension/core/data/rules';
+import { seedFromPhysical } from '../../extension/core/data/seedVolume';
+import type { Manifest } from '../../extension/core/manifest/schema';
+import { connectEngine } from '../../extension/core/stack/engineConnection';
+import { LABEL } from '../../extension/core/stack/labels';
+import { planSession } from '../../extension/core/stack/plan';
+import { removeSession } from '../../extension/core/stack/teardown';
+import { up, type RunningStack } from '../../extension/core/stack/up';
+import { tempDir } from '../unit/helpers';
+import { SAMPLE, sampleManifest } from './sampleManifest';
+
+const RUN = `phs${Date.now().toString(36)}`;
+const HOME = tempDir('repro-physical-home-');
+const KEY = deriveKey('the physical snapshot test\'s secret');
+const DERIVED = `repro-test-${RUN}/postgres:15`;
+let docker: Docker;
+let selfHealthCheck = false;
+const sessions = new Set<string>();
+
+/** The sample's db service alone. */
+const dbOnly = (edit?: (m: Manifest) => void): Manifest => sampleManifest((m) => {
+  m.apps = {};
+  m.services = { db: m.services!.db! };
+  edit?.(m);
+});
+
+interface Started { stack: RunningStack; seeded?: PhysicalMeta; log: string[] }
+
+/** A db-only session, its data volume seeded (or not) before PostgreSQL starts, as a reproduction does. */
+async function startDb(what: string, manifest: Manifest, image?: string): Promise<Started> {
+  const session = `${RUN}-${what}`;
+  sessions.add(session);
+  const plan = planSession(manifest, { session, sourceDir: SAMPLE, gatewayImage: 'busybox:latest' });
+  if (image) for (const c of plan.containers) if (c.entry === 'db') c.image = image;
+  const log: string[] = [];
+  let seeded: PhysicalMeta | undefined;
+  const stack = await up(docker, plan, {
+    selfHealthCheck,
+    beforeStart: async (c, id) => {
+      if (c.entry !== 'db') return;
+      seeded = await seedFromPhysical(docker, { manifest, service: 'db', containerId: id, root: SAMPLE, home: HOME, key: KEY, log: (m) => log.push(m) });
+    },
+  });
+  return { stack, log, ...(seeded ? { seeded } : {}) };
+}
+
+async function clone(s: Started, manifest: Manifest): Promise<{ result: CloneResult; steps: string[] }> {
+  const steps: string[] = [];
+  const result = await cloneServiceData(docker, {
+    manifest, service: 'db', stack: s.stack, root: SAMPLE, home: HOME, key: KEY, replace: true,
+    onStep: (m) => steps.push(m), ...(s.seeded ? { seeded: s.seeded } : {}),
+  });
+  return { result, steps };
+}
+
+const dbId = (s: Started): string => s.stack.containers.find((c) => c.entry === 'db' && c.role === 'service')!.id;
+
+/** Whether the service's PostgreSQL ran initdb (its log says whose files it created). */
+async function ranInitdb(s: Started): Promise<boolean> {
+  const logs = (await docker.getContainer(dbId(s)).logs({ stdout: true, stderr: true })).toString('utf8');
+  return /The files belonging to this database system will be owned by user/.test(logs);
+}
+
+/** Rows per table, and the customers' e-mails, in the clone. */
+async function contents(s: Started): Promise<{ counts: string; emails: string[] }> {
+  const t = await pgTarget(docker, dbId(s));
+  const counts = (await psqlRows(docker, t, `SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM orders), (SELECT count(*) FROM order_items)`))[0]!.join(',');
+  const emails = (await psqlRows(docker, t, 'SELECT email FROM customers ORDER BY id')).map((r) => r[0]!);
+  return { counts, emails };
+}
+
+async function end(s: Started): Promise<void> {
+  await removeSession(docker, s.stack.session, { graceSeconds: 0 });
+  sessions.delete(s.stack.session);
+}
+
+const physicalFiles = (): string[] => (fs.existsSync(path.join(HOME, 'data')) ? fs.readdirSync(path.join(HOME, 'data')) : []).filter((f) => f.endsWith('.pg.tar.gz'));
+
+before(async () => {
+  const conn = await connectEngine({});
+  docker = conn.docker;
+  selfHealthCheck = conn.engine === 'podman';
+  await docker.getImage('postgres:15').inspect().catch(() => {
+    throw new Error('image postgres:15 is missing on the engine: run "bash scripts/provision/images.sh"');
+  });
+});
+
+after(async () => {
+  for (const s of sessions) await removeSession(docker, s, { graceSeconds: 0 }).catch(() => undefined);
+  await docker.getImage(DERIVED).remove({ force: true }).catch(() => undefined);
+  fs.rmSync(HOME, { recursive: true, force: true });
+});
+
+describe('physical snapshots', () => {
+  let cold: { counts: string; emails: string[]; snapshot: string };
+  /** The sample's physical snapshot under its own rules and postgres:15. */
+  let kept = '';
+  const keptFile = () => path.join(HOME, 'data', `${kept}.pg.tar.gz`);
+
+  test('a cold clone keeps one; the next session starts PostgreSQL on it, with every row and no initdb', async () => {
+    const m = dbOnly();
+    const first = await startDb('cold', m);
+    assert.equal(first.seeded, undefined);
+    assert.match(first.log.join('\n'), /no physical snapshot of this data for image [0-9a-f]{12}/);
+    const c = await clone(first, m);
+    assert.equal(c.result.cached, false);
+    assert.ok(c.result.timings.some((t) => t.step === 'keeping a physical snapshot'), c.steps.join('; '));
+    assert.equal(physicalFiles().length, 1, 'one physical snapshot kept');
+    assert.ok(await ranInitdb(first), 'a fresh session initialises PostgreSQL');
+    cold = { ...await contents(first), snapshot: c.result.snapshot };
+    await end(first);
+
+    const second = await startDb('warm', m);
+    assert.ok(second.seeded, `not seeded: ${second.log.join('; ')}`);
+    kept = second.seeded.key;
+    assert.match(second.log.join('\n'), /data folder from the physical snapshot [0-9a-f]{12} \(\d+\.\d MB, PostgreSQL 15/);
+    assert.equal(await ranInitdb(second), false, 'PostgreSQL ran initdb on a seeded volume');
+    const w = await clone(second, m);
+    assert.equal(w.result.from, 'physical');
+    assert.equal(w.result.snapshot, cold.snapshot, 'the receipt names the same scrubbed snapshot');
+    assert.ok(!w.steps.some((s) => /scrubbing|restoring|keeping/.test(s)), `the data was restored again: ${w.steps.join('; ')}`);
+    assert.ok(w.result.verified.counts.length >= 3 && w.result.verified.counts.every((x) => x.actual === x.expected));
+    assert.deepEqual(await contents(second), { counts: cold.counts, emails: cold.emails });
+    // The scrubbed e-mails, not production's.
+    const dump = fs.readFileSync(path.join(SAMPLE, 'data/production.sql'), 'utf8');
+    assert.ok(cold.emails.length > 10 && cold.emails.every((e) => !dump.includes(`\t${e}\t`)), 'an original e-mail is in the clone');
+    await end(second);
+  });
+
+  test('a changed rule does not get it: the source is scrubbed again under the new rules', async () => {
+    const m = dbOnly((x) => { x.services!.db!.data!.tables!.orders = { columns: { shipping_address: 'hash' } }; });
+    const s = await startDb('rules', m);
+    assert.equal(s.seeded, undefined);
+    assert.match(s.log.join('\n'), /no physical snapshot of this data/);
+    assert.ok(await ranInitdb(s));
+    const c = await clone(s, m);
+    assert.equal(c.result.cached, false, 'a rule change must miss every cache');
+    assert.notEqual(c.result.rules, undefined);
+    await end(s);
+  });
+
+  test('another image (here: the same PostgreSQL, another image id) falls back to the SQL snapshot, and says so', async () => {
+    // A derived image: same layers, one more label, so another id.
+    const tmp = await docker.createContainer({ Image: 'postgres:15', name: `${RUN}-derive`, Labels: { [LABEL.session]: `${RUN}-derive` } });
+    try {
+      await tmp.commit({ repo: DERIVED.split(':')[0], tag: '15', changes: [`LABEL dev.repro.test=${RUN}`] });
+    } finally {
+      await tmp.remove({ force: true });
+    }
+    const m = dbOnly();
+    const s = await startDb('image', m, DERIVED);
+    assert.equal(s.seeded, undefined);
+    assert.match(s.log.join('\n'), /no physical snapshot of this data for image [0-9a-f]{12}: PostgreSQL initialises and the data comes from SQL/);
+    const c = await clone(s, m);
+    assert.equal(c.result.from, 'sql');
+    assert.ok(c.steps.includes('restoring the cached SQL snapshot'), c.steps.join('; '));
+    assert.deepEqual(await contents(s), { counts: cold.counts, emails: cold.emails });
+    await end(s);
+  });
+
+  test('a truncated snapshot is found before anything is written, removed, and the clone comes from SQL', async () => {
+    const full = keptFile();
+    assert.ok(fs.existsSync(full), 'no physical snapshot to truncate');
+    fs.truncateSync(full, Math.floor(fs.statSync(full).size / 2));
+    const m = dbOnly();
+    const s = await startDb('truncated', m);
+    assert.equal(s.seeded, undefined);
+    assert.match(s.log.join('\n'), /the physical snapshot [0-9a-f]{12} is damaged \(its file has \d+ bytes, \d+ were written\): it was removed, and the data comes from SQL/);
+    assert.equal(fs.existsSync(full), false, 'the damaged snapshot was not removed');
+    assert.ok(await ranInitdb(s), 'the volume was not left empty');
+    const c = await clone(s, m);
+    assert.equal(c.result.from, 'sql');
+    assert.deepEqual(await contents(s), { counts: cold.counts, emails: cold.emails });
+    assert.ok(fs.existsSync(full), 'the clone from SQL keeps a new physical snapshot');
+    await end(s);
+  });
+
+  test('a snapshot damaged inside (its sha256 rewritten to match) fails while extracting: the volume is emptied again, PostgreSQL initialises, the clone comes from SQL', async () => {
+    const full = keptFile();
+    assert.ok(fs.existsSync(full), 'no physical snapshot to damage');
+    const bytes = fs.readFileSync(full);
+    // Garbage over the middle of the compressed data: files before it are already extracted.
+    for (let i = Math.floor(bytes.length / 2); i < Math.floor(bytes.length / 2) + 4096 && i < bytes.length - 8; i++) bytes[i] = (i * 7919) & 0xff;
+    fs.writeFileSync(full, bytes);
+    const key = kept;
+    const metaFile = path.join(HOME, 'data', `${key}.pg.json`);
+    const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as PhysicalMeta;
+    fs.writeFileSync(metaFile, JSON.stringify({ ...meta, sha256: createHash('sha256').update(bytes).digest('hex') }));
+    assert.ok(lookupPhysical(HOME, key), 'the altered entry looks intact from outside');
+
+    const m = dbOnly();
+    const s = await startDb('damaged', m);
+    assert.equal(s.seeded, undefined);
+    assert.match(s.log.join('\n'), /the physical snapshot [0-9a-f]{12} could not be extracted \(.+\): it was removed, the data volume emptied again, and the data comes from SQL/);
+    assert.ok(await ranInitdb(s), 'PostgreSQL did not initialise: the volume was left half filled');
+    const c = await clone(s, m);
+    assert.equal(c.result.from, 'sql');
+    assert.deepEqual(await contents(s), { counts: cold.counts, emails: cold.emails });
+    // The throwaway container that emptied the volume is gone.
+    const jobs = await docker.listContainers({ all: true, filters: { label: [`${LABEL.session}=${s.stack.session}`, `${LABEL.role}=${JOB_ROLE}`] } });
+    assert.deepEqual(jobs, []);
+    await end(s);
+  });
+});
