@@ -16,7 +16,7 @@ import type { ScrubSummary } from './types';
 import type { VerifyReport } from './verify';
 
 /** Bumped when the snapshot's content or meta format changes: old entries then miss. */
-export const CACHE_FORMAT = 1;
+export const CACHE_FORMAT = 2;
 
 export const DEFAULT_CACHE_BYTES = 2 * 1024 ** 3;
 

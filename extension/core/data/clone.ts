@@ -34,14 +34,14 @@ import { DataSourceError, fileSha256, openDumpSource, resolveInside, type Opened
 import { fingerprint, memoized } from './keyed';
 import { connectionString, liveIdentity, openLiveSource, parseConnection, type SecretLookup } from './liveSource';
 import { catalogTables, pgTargetOf, psqlRows, quoteIdent, type PgTarget } from './pg';
-import { physicalKey, settingsOf, writePhysical, type PhysicalMeta } from './physicalSnapshot';
-import { restoreSql } from './restore';
+import { lookupPhysical, physicalKey, settingsOf, writePhysical, type PhysicalMeta } from './physicalSnapshot';
+import { restoreSql, type RestoreResult } from './restore';
 import { compileScrubPlan } from './rules';
 import { formatCoverage, scanDump } from './scan';
 import { folderEntries, tarStream } from './streams';
 import { applySubset, checkCondition, type SubsetResult } from './subset';
 import type { ScrubPlan, ScrubSummary, TableProgress } from './types';
-import { checkCounts, checkFingerprints, checkForeignKeys, VerifyError, type VerifyReport } from './verify';
+import { checkCounts, checkFingerprints, checkForeignKeys, validatedForeignKeys, VerifyError, type VerifyReport } from './verify';
 
 export class CloneError extends Error {
   constructor(readonly service: string, message: string) {
@@ -175,12 +175,13 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
   let snapshot: string;
   let writer: CacheWriter | undefined;
   let restoring = false;
+  let restored: RestoreResult;
   try {
     if (hit) {
       summary = summaryOf(hit.meta.summary);
       snapshot = hit.meta.snapshot;
       restoring = true;
-      await timed('restoring the cached SQL snapshot', () => restoreSql(docker, target, hit.open(), signal ? { signal } : {}));
+      restored = await timed('restoring the cached SQL snapshot', () => restoreSql(docker, target, hit.open(), signal ? { signal } : {}));
     } else {
       await timed(`checking that the rules cover ${source.what}`, () => coverageGate(o.service, source, plan, signal));
       const opened = await source.open();
@@ -197,7 +198,7 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
           scrubber.stream.pipe(writer.stream);
         }
         restoring = true;
-        await timed(`scrubbing ${source.what} into ${o.service}`, () => restoreSql(docker, target, scrubber.stream, {
+        restored = await timed(`scrubbing ${source.what} into ${o.service}`, () => restoreSql(docker, target, scrubber.stream, {
           ...(signal ? { signal } : {}),
           onStarted: () => { opened.stream.pipe(scrubber.stream); },
         }));
@@ -209,18 +210,23 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
     }
 
     // What the scrubber wrote is what is in the clone, and no original value got through (a
-    // cached snapshot passed that check when it was made: it is the same SQL).
+    // cached snapshot passed that check when it was made: it is the same SQL). Without a subset
+    // to come, ANALYZE runs beside the checks (other server processes; it only reads the rows).
     const fp = fingerprintable(plan);
-    const before = await timed('verifying the clone', async () => {
+    const analyzeNow = where.size === 0;
+    const before = await timed(analyzeNow ? 'verifying the clone (and analyzing)' : 'verifying the clone', async () => {
       const catalog = await catalogTables(docker, target, signal);
       const expected = new Map([...summary.tables].map(([t, c]) => [t, c.rowsOut]));
-      const counts = await checkCounts(docker, target, expected, signal, catalog);
-      const prints = hit
-        ? { ...hit.meta.verified, problems: [] as string[] }
-        : await checkFingerprints(docker, target, new Map([...summary.fingerprints].filter(([c]) => fp.has(c))),
-          // Every value of the clone's scrubbed columns is fingerprinted: repeats (masked names,
-          // addresses) come from a memo shared by the columns (a fingerprint is the column's no more).
-          memoized((raw) => fingerprint(o.key, decodeCopyText(Buffer.from(raw, 'utf8')) ?? ''), 16_384), signal, catalog);
+      const [counts, prints] = await Promise.all([
+        checkCounts(docker, target, expected, signal, catalog),
+        hit
+          ? { ...hit.meta.verified, problems: [] as string[] }
+          : checkFingerprints(docker, target, new Map([...summary.fingerprints].filter(([c]) => fp.has(c))),
+            // Every value of the clone's scrubbed columns is fingerprinted: repeats (masked names,
+            // addresses) come from a memo shared by the columns (a fingerprint is the column's no more).
+            memoized((raw) => fingerprint(o.key, decodeCopyText(Buffer.from(raw, 'utf8')) ?? ''), 16_384), signal, catalog),
+        analyzeNow ? psqlRows(docker, target, 'ANALYZE', signal ? { signal } : {}) : undefined,
+      ]);
       return { counts, prints, expected };
     });
     let subset: SubsetResult | undefined;
@@ -230,9 +236,13 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
       expected = new Map(expected);
       for (const s of subset.tables) expected.set(s.table, (expected.get(s.table) ?? 0) - s.deleted);
     }
-    const after = await timed('checking rows and foreign keys', async () => ({
+    // Foreign keys the restore added were validated by PostgreSQL as it added them (ALTER TABLE
+    // ADD CONSTRAINT checks every row), unless the SQL turned triggers off or a subset deleted
+    // rows with triggers off: only then are they checked again, row by row.
+    const fkProven = !subset && !restored.triggersOff;
+    const after = await timed(fkProven ? 'counting the foreign keys PostgreSQL validated' : 'checking rows and foreign keys', async () => ({
       counts: subset ? await checkCounts(docker, target, expected, signal) : before.counts,
-      fks: await checkForeignKeys(docker, target, signal),
+      fks: fkProven ? await validatedForeignKeys(docker, target, signal) : await checkForeignKeys(docker, target, signal),
     }));
     const verified: VerifyReport = {
       counts: after.counts.counts,
@@ -241,14 +251,14 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
       problems: [...before.counts.problems, ...before.prints.problems, ...(subset ? after.counts.problems : []), ...after.fks.problems],
     };
     if (verified.problems.length) throw new VerifyError(verified);
-    await timed('analyzing', () => psqlRows(docker, target, 'ANALYZE', signal ? { signal } : {}));
+    if (!analyzeNow) await timed('analyzing', () => psqlRows(docker, target, 'ANALYZE', signal ? { signal } : {}));
 
     const { problems: _, ...prints } = before.prints;
     if (writer) {
       await writer.commit({ rules: plan.identity, pgMajor: major, summary: serialSummary(summary), verified: prints });
       writer = undefined;
     }
-    if (physical && o.keepPhysical !== false) {
+    if (physical && o.keepPhysical !== false && !lookupPhysical(o.home, physical)) {
       // The next reproduction of this data starts PostgreSQL on it. Not keeping it fails nothing.
       await timed('keeping a physical snapshot', () => writePhysical(docker, target, o.home, physical, {
         image: container.Image, pgMajor: major, snapshot, rules: plan.identity,

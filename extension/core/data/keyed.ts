@@ -2,7 +2,7 @@
 // per-project key and the original value only (not of the row or the column), so equal values
 // scrub to equal outputs everywhere in the dump and joins on scrubbed columns still match.
 // Domains ("mask", "fake:email", ...) keep the strategies' outputs independent of each other.
-import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, hash, type KeyObject } from 'node:crypto';
 
 /** The key as a KeyObject, made once per key buffer: createHmac then skips importing the raw key. */
 const keyObjects = new WeakMap<Buffer, KeyObject>();
@@ -19,8 +19,15 @@ export function keyedDigest(key: Buffer, domain: string, value: string): Buffer 
  * later check can prove no original value of a scrubbed column made it into the clone.
  */
 export function fingerprint(key: Buffer, value: string): string {
-  return keyedDigest(key, 'fingerprint', value).toString('hex');
+  // sha256 of a secret prefix (an HMAC of the key, fixed length) and the value: keyed like an
+  // HMAC for this use (set membership; the digest is never a value to forge), and a one-shot
+  // hash, about 4x cheaper than createHmac per value. The check fingerprints every value of
+  // the clone's scrubbed columns, so this is most of what it costs.
+  let prefix = fingerprintPrefixes.get(key);
+  if (prefix === undefined) fingerprintPrefixes.set(key, (prefix = `${keyedDigest(key, 'fingerprint', '').toString('hex')}\0`));
+  return hash('sha256', prefix + value, 'hex');
 }
+const fingerprintPrefixes = new WeakMap<Buffer, string>();
 
 /**
  * A deterministic stream of choices seeded by a keyed digest. The seed is secret (an HMAC

@@ -41,6 +41,11 @@ export interface RestoreResult {
   bytes: number;
   lines: number;
   ms: number;
+  /**
+   * The SQL may have turned trigger-based checks off (DISABLE TRIGGER, session_replication_role
+   * outside data): foreign keys it added are then not proven by PostgreSQL's own validation.
+   */
+  triggersOff: boolean;
   /** psql's output when captureStdout was set. */
   stdout: string;
 }
@@ -119,7 +124,7 @@ export async function restoreSql(docker: Docker, t: PgTarget, input: Readable, o
   const out = await stdout.catch(() => '');
   if (failure) throw failure.error;
   if (code !== 0) throw restoreError(h.stderr.text(), code, index, database);
-  return { bytes: index.bytes, lines: index.lines, ms: Math.round(performance.now() - t0), stdout: out };
+  return { bytes: index.bytes, lines: index.lines, ms: Math.round(performance.now() - t0), triggersOff: index.triggersOff, stdout: out };
 }
 
 async function killPsql(docker: Docker, id: string, pidFile: string): Promise<void> {
@@ -168,6 +173,8 @@ function restoreError(stderr: string, exitCode: number, index: StatementIndex, d
 export class StatementIndex extends Transform {
   bytes = 0;
   lines = 0;
+  /** A line outside data turned triggers off (see RestoreResult.triggersOff). */
+  triggersOff = false;
   private readonly starts: { line: number; kind: string }[] = [];
   private inCopy = false;
   /** The COPY block the SQL is in, if it is in one. */
@@ -190,6 +197,18 @@ export class StatementIndex extends Transform {
     let pos = 0;
     while (pos < chunk.length) {
       const nl = chunk.indexOf(10, pos);
+      if (this.inCopy && nl >= 0 && this.headLen === 0 && this.tail.length === 0) {
+        // A whole data line in this chunk (most of a dump): only its end marker matters, seen
+        // without making a string of it.
+        this.lines++;
+        const len = nl - pos;
+        if ((len === 2 || (len === 3 && chunk[pos + 2] === 13)) && chunk[pos] === 0x5c && chunk[pos + 1] === 0x2e) {
+          this.inCopy = false;
+          this.boundary = true;
+        }
+        pos = nl + 1;
+        continue;
+      }
       const end = nl < 0 ? chunk.length : nl;
       if (this.headLen < 200) {
         const part = chunk.subarray(pos, Math.min(end, pos + 200 - this.headLen));
@@ -223,6 +242,7 @@ export class StatementIndex extends Transform {
       if (text === '\\.') { this.inCopy = false; this.boundary = true; }
       return;
     }
+    if (!this.triggersOff && /disable\s+trigger|session_replication_role/i.test(text)) this.triggersOff = true;
     // A statement starts only after a statement's end, a blank line or a comment (as pg_dump
     // writes them): a line of a multi-line string value is never taken for one.
     const m = this.boundary
