@@ -71,7 +71,7 @@ export async function dataCloneCommand(io: Io, dir: string, flags: { service?: s
   for (const s of r?.services ?? []) {
     if (s.kind === 'postgresql') {
       const x = s.result;
-      io.out(`${s.service}: ${x.tables.map((t) => `${t.name.replace(/^public\./, '')} ${t.rows}`).join(', ')}${x.cached ? ' (from the cached snapshot)' : ''}`);
+      io.out(`${s.service}: ${x.tables.map((t) => `${t.name.replace(/^public\./, '')} ${t.rows}`).join(', ')}${x.from === 'physical' ? ' (from the physical snapshot)' : x.cached ? ' (from the cached SQL snapshot)' : ''}`);
       io.out(`  verified: ${x.verified.counts.length} row counts, ${x.verified.foreignKeys.checked} foreign keys, ${x.verified.fingerprints.values} original values absent`);
       io.out(`  snapshot ${x.snapshot.slice(0, 16)}, rules ${x.rules.slice(0, 16)}`);
     } else {

@@ -1,12 +1,17 @@
 // Cloning a service's production data into a running session, scrubbed:
 //
+//   seeded:     the data folder came from a physical snapshot before the service started
+//               (seedVolume.ts) ─► row counts checked ─► done (or, if they differ, as below)
 //   cache hit:  cached scrubbed SQL ──────────────────────────────► restore
 //   cache miss: source ─► coverage gate (scanDump: stops on an uncovered personal column or
 //               a rule naming what the dump lacks) ─► source again ─► scrubber ─┬► restore
 //                                                                               └► cache
-//   then: verify (rows = what the scrubber wrote; no original value of a scrubbed column)
-//         ─► subset (`where`, keeping referenced rows) ─► verify (rows, foreign keys)
-//         ─► the cache entry is committed (only a clone that passed is reused).
+//   then: verify (rows = what the scrubber wrote; no original value of a scrubbed column;
+//         ANALYZE beside it when no subset is to come)
+//         ─► subset (`where`, keeping referenced rows) ─► verify (rows, foreign keys: row by
+//         row after a subset or triggers turned off, else PostgreSQL validated them)
+//         ─► the cache entry is committed (only a clone that passed is reused), and a
+//         physical snapshot of the clone is kept (physicalSnapshot.ts).
 //
 // Sources: a pg_dump file of the repository (plain, gzip or custom format) or a live database
 // (pg_dump from the connection string in the variable the manifest names). Redis takes an RDB
