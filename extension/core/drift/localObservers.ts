@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { composeFiles } from '../manifest/importers/compose';
+import { interpolate, readDotEnv } from '../manifest/importers/interpolate';
 import { parseImageRef, runtimeFromImage, serviceFromImage } from '../manifest/importers/names';
 import type { Manifest } from '../manifest/schema';
 import { splitTypeVersion } from '../manifest/versions';
@@ -41,14 +42,16 @@ export function composeSide(dir: string, m: Manifest): Side | undefined {
     if (!isRecord(data) || !isRecord(data.services)) continue;
     for (const [raw, spec] of Object.entries(data.services)) {
       if (!isRecord(spec) || typeof spec.image !== 'string') continue;
-      const ref = parseImageRef(spec.image);
+      // "${PG_IMAGE:-postgres:15}": as compose reads it, with the .env beside the file.
+      const image = interpolate(spec.image, readDotEnv(path.join(path.dirname(file), '.env'))).value;
+      const ref = parseImageRef(image);
       if (!ref) continue;
       const p = positionOf(parsed, ['services', raw, 'image']);
       const at = { file, line: p.line, column: p.column };
       const svc = serviceFromImage(ref);
       const rt = svc ? undefined : runtimeFromImage(ref);
       if (!svc && !rt) continue;
-      const fact = (value: string): Fact => ({ value, at, detail: `${path.basename(file)}: image ${spec.image as string}` });
+      const fact = (value: string): Fact => ({ value, at, detail: `${path.basename(file)}: image ${image}` });
       if (svc) {
         // The manifest's name for it: the same name, else the only service of that type.
         const same = byType.get(svc.type) ?? [];

@@ -39,9 +39,11 @@ export async function loadEnvironmentState(m: Manifest | undefined, env: string,
   try {
     read = await readStateText(m, env, repoRoot, { ...opts, allowCommand: opts.allowCommand ?? true });
   } catch (e) {
-    if (!(e instanceof PublishedStateError) || opts.signal?.aborted || !m?.environments?.[env]?.state) throw e;
+    // A file is on this machine: missing is missing. A URL or a command may just be out of reach.
+    const source = m?.environments?.[env]?.state;
+    if (!(e instanceof PublishedStateError) || opts.signal?.aborted || !source || 'file' in source) throw e;
     const cached = readCache(file);
-    if (!cached) throw new PublishedStateError(`${e.message} (and no copy from an earlier read is cached for offline use)`);
+    if (!cached) throw new PublishedStateError(`${e.message.replace(/\.$/, '')}; no copy from an earlier read is cached for offline use.`);
     return { env, state: parsePublishedState(cached.text, env, cached.from), fetchedAt: cached.fetchedAt, offline: true, reason: e.message };
   }
   const state = parsePublishedState(read.text, env, read.from);
