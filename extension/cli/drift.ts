@@ -31,6 +31,7 @@ export async function driftCommand(io: Io, dir: string, flags: DriftFlags, signa
   }
   const code = exitCodeOf(r);
   if (flags.json) {
+    if (r.error) io.err(`repro: ${r.error}`);
     io.out(JSON.stringify({
       environment: r.env, exitCode: code, ...(r.error ? { error: r.error } : {}),
       ...(r.state ? { state: { from: r.state.state.from, commit: r.state.state.doc.commit, fetchedAt: new Date(r.state.fetchedAt).toISOString(), offline: r.state.offline } } : {}),
