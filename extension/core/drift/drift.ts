@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { readFileAt } from '../git/fileAt';
-import { openRepository } from '../git/repository';
+import type { Repository } from '../git/repository';
 import { runGit } from '../git/runGit';
 import { loadManifestText, MANIFEST_FILE } from '../manifest/loader';
 import type { Manifest } from '../manifest/schema';
@@ -65,17 +65,21 @@ export async function computeDrift(dir: string, m: Manifest, opts: DriftOptions)
   const common = { home: opts.home, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.fetchText ? { fetchText: opts.fetchText } : {}) };
 
   const load = (e: string) => loadEnvironmentState(m, e, dir, common).then((s) => ({ s }), (err: Error) => ({ err: err.message }));
-  const [states, head, local, toolchain] = await Promise.all([
-    Promise.all(envs.map(async (e) => [e, await load(e)] as const)),
-    headSide(dir, manifestFile),
-    localSide(m, opts),
-    toolchainSide(m, opts.versionOf),
+  // One git call for the working tree's root and HEAD; the manifest at the deployed commit is
+  // read as soon as both it and the reference's state are in (observers run side by side).
+  const where = gitWhere(dir);
+  const statesP = Promise.all(envs.map(async (e) => [e, await load(e)] as const));
+  const releaseP = statesP.then(async (states) => {
+    const mine = states.find(([e]) => e === env)![1];
+    return 's' in mine && !mine.s.state.commitOnly ? releaseSide(dir, await where, mine.s.state.doc.commit, m) : undefined;
+  });
+  const [states, head, release, local, toolchain] = await Promise.all([
+    statesP, where.then((w) => headSide(manifestFile, m, w?.head)), releaseP, localSide(m, opts), toolchainSide(m, opts.versionOf),
   ]);
-  const byEnv = new Map(states);
-  const mine = byEnv.get(env)!;
+  const mine = new Map(states).get(env)!;
   const reference = 's' in mine ? environmentSide(mine.s) : unavailableSide(`env:${env}`, 'environment', env, mine.err);
   const others: Side[] = [head];
-  if ('s' in mine && !mine.s.state.commitOnly) others.push(await releaseSide(dir, mine.s.state.doc.commit));
+  if (release) others.push(release);
   for (const [e, r] of states) {
     if (e === env) continue;
     others.push('s' in r ? environmentSide(r.s) : unavailableSide(`env:${e}`, 'environment', e, r.err));
@@ -94,24 +98,38 @@ export async function computeDrift(dir: string, m: Manifest, opts: DriftOptions)
   };
 }
 
-async function headSide(dir: string, file: string): Promise<Side> {
+interface GitWhere { repo: Repository; head: string }
+
+/** The repository's root and HEAD, or undefined outside git. */
+async function gitWhere(dir: string): Promise<GitWhere | undefined> {
+  try {
+    const [root, common, head] = (await runGit(dir, ['rev-parse', '--show-toplevel', '--git-common-dir', '--short=7', 'HEAD'])).stdout.split('\n').map((l) => l.trim());
+    if (!root || !common || !head) return undefined;
+    return { repo: { root: path.normalize(root), commonDir: path.resolve(dir, common), remotes: [] }, head };
+  } catch {
+    return undefined;
+  }
+}
+
+/** repro.yaml as loaded (`m`), with the lines each value is written on. */
+function headSide(file: string, m: Manifest, head: string | undefined): Side {
   let text: string;
   try { text = fs.readFileSync(file, 'utf8'); } catch { return unavailableSide('manifest', 'manifest', 'repro.yaml', 'there is no repro.yaml', ['type', 'version']); }
-  const r = loadManifestText(text, file);
-  if (!r.manifest) return unavailableSide('manifest', 'manifest', 'repro.yaml', 'repro.yaml has errors (see repro validate)', ['type', 'version']);
-  const head = await runGit(dir, ['rev-parse', '--short=7', 'HEAD']).then((o) => o.stdout.trim(), () => undefined);
-  return manifestSide(r.manifest, parseYaml(text, file), 'manifest', 'repro.yaml', 'manifest', head ? `working tree at ${head}` : 'working tree');
+  return manifestSide(m, parseYaml(text, file), 'manifest', 'repro.yaml', 'manifest', head ? `working tree at ${head}` : 'working tree');
 }
 
 /** The manifest as it was at the commit the environment runs: what changed since the release. */
-async function releaseSide(dir: string, commit: string): Promise<Side> {
+async function releaseSide(dir: string, where: GitWhere | undefined, commit: string, head: Manifest): Promise<Side> {
   const label = `repro.yaml @ ${commit.slice(0, 7)}`;
+  if (!where) return unavailableSide('release', 'release', label, `${dir} is not in a git repository`, ['type', 'version']);
   try {
-    const repo = await openRepository(dir);
+    const repo = where.repo;
     const rel = path.relative(repo.root, path.join(dir, MANIFEST_FILE)).split(path.sep).join('/');
     const text = await readFileAt(repo, commit, rel);
     if (text === undefined) return unavailableSide('release', 'release', label, `there was no ${rel} at ${commit.slice(0, 7)}`, ['type', 'version']);
-    const r = loadManifestText(text, `${rel}@${commit.slice(0, 7)}`);
+    // Unchanged since the release (the usual case): no need to load it again.
+    const unchanged = fs.readFileSync(path.join(dir, MANIFEST_FILE), 'utf8') === text;
+    const r = unchanged ? { manifest: head } : loadManifestText(text, `${rel}@${commit.slice(0, 7)}`);
     if (!r.manifest) return unavailableSide('release', 'release', label, `${rel} at ${commit.slice(0, 7)} has errors`, ['type', 'version']);
     return manifestSide(r.manifest, undefined, 'release', label, 'release', 'the manifest the environment was deployed with');
   } catch (e) {
