@@ -98,6 +98,8 @@ test('missing and unknown: a service the session lacks, an unavailable side, a p
   assert.equal(cell('app web', 'env REPRO_EXTRA', 'local'), undefined, 'a variable only the local side has is not drift');
   assert.deepEqual([cell('service db', 'version', 'staging')?.state, cell('service db', 'version', 'staging')?.reason], ['unknown', 'no answer within 10 s']);
   assert.deepEqual(r.counts, { 'in-sync': 3, drift: 0, missing: 2, unknown: 5 });
+  // Staging could not be read: that does not make a row the others agree on unknown.
+  assert.equal(r.rows.find((x) => x.subject === 'service db' && x.attribute === 'version')?.state, 'in-sync');
 });
 
 test('the manifest side knows where each version is written; the fix keeps comments and quoting', () => {

@@ -16,6 +16,7 @@ export function compareSides(reference: Side, others: readonly Side[]): DriftRep
       for (const a of Object.keys(facts)) set.add(a);
     }
   }
+  const unavailable = new Set(others.filter((o) => o.unavailable).map((o) => o.id));
   const rows: Row[] = [];
   const counts: Record<CellState, number> = { 'in-sync': 0, drift: 0, missing: 0, unknown: 0 };
   let worst: Severity = 'none';
@@ -31,11 +32,15 @@ export function compareSides(reference: Side, others: readonly Side[]): DriftRep
       }
       if (!cells.length && !ref) continue;
       const row: Row = { subject, attribute, kind, ...(ref ? { reference: ref.value } : {}), cells, state: 'in-sync', severity: 'none' };
-      for (const c of cells) {
+      // A side that could not be seen says nothing of this row: it does not make the row unknown
+      // while the sides that were seen agree. With none seen, the row is unknown.
+      const seen = reference.unavailable ? [] : cells.filter((c) => !unavailable.has(c.side));
+      if (!seen.length) row.state = 'unknown';
+      for (const c of seen) {
         if (STATE_RANK[c.state] > STATE_RANK[row.state]) row.state = c.state;
         if (SEVERITY_RANK[c.severity] > SEVERITY_RANK[row.severity]) row.severity = c.severity;
-        counts[c.state]++;
       }
+      for (const c of cells) counts[c.state]++;
       if (SEVERITY_RANK[row.severity] > SEVERITY_RANK[worst]) worst = row.severity;
       rows.push(row);
     }
