@@ -170,7 +170,8 @@ function rowItem(row: Row, r: DriftResult): vscode.TreeItem {
   }
   item.tooltip = md;
   const icon = row.state === 'in-sync' ? 'pass-filled' : STATE_ICON[row.state];
-  item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(row.state === 'in-sync' ? 'testing.iconPassed' : SEVERITY_COLOR[row.severity] ?? 'descriptionForeground'));
+  const color = row.state === 'in-sync' ? 'testing.iconPassed' : row.state === 'unknown' ? 'descriptionForeground' : SEVERITY_COLOR[row.severity] ?? 'descriptionForeground';
+  item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
   // What can be done about it, for the menus' when clauses.
   const fixes: string[] = [];
   const manifestCell = row.cells.find((c) => c.side === 'manifest');

@@ -632,7 +632,8 @@ try {
           if (!isRed(red)) throw new Error(`the drifting version row's icon is ${red}, not red`);
           const green = await iconColor('production 7.2.4');
           if (!isGreen(green)) throw new Error(`the in-sync version row's icon is ${green}, not green`);
-          await page.locator('.part.editor').click({ position: { x: 600, y: 400 } }).catch(() => {});
+          await runCommand(page, 'Repro: Open repro.yaml'); // the file the fix below edits, beside the view
+          await page.locator('.part.editor .tab.active', { hasText: 'repro.yaml' }).waitFor({ timeout: 10000 });
           await shot(page, 'parity.png');
         });
         await check('(g) "Use This Version in repro.yaml" on the PostgreSQL row writes 16.2 and the row turns in sync for repro.yaml', async () => {
