@@ -3,12 +3,14 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { dataCloneCommand, dataScanCommand } from './cli/data';
+import { driftCommand } from './cli/drift';
 import { CliError, EXIT } from './cli/exitCodes';
 import { importCommand } from './cli/import';
 import { processIo, type Io } from './cli/output';
 import { planCommand } from './cli/plan';
 import { receiptCommand, reproduceCommand, sessionsCommand } from './cli/reproduce';
 import { downCommand, execCommand, logsCommand, psCommand, upCommand } from './cli/stack';
+import { stateCommand } from './cli/state';
 import { validateCommand } from './cli/validate';
 
 const USAGE = `Usage: repro <command> [options]
@@ -52,6 +54,21 @@ Commands:
       --replace               drop what the session's database holds first
   sessions [--json]           list reproductions (their receipts) and whether they still run
   receipt <session> [--json]  print a reproduction's receipt (Markdown, or JSON)
+  drift [dir]                 an environment's published state against repro.yaml, the
+                              manifest at its commit, the local session, compose files and
+                              this machine's toolchain (exit 0 in sync, 2 drift, 1 error)
+      --env <name>            the environment (default: production, else the first declared)
+      --session <name>        the local session (default: the project's)
+      --timeout <seconds>     for the state's URL or command (default 10)
+      --json                  as JSON
+  state [dir]                 the published state document of a running session (commit,
+                              manifest hash, versions, digests, env var names) for a deploy
+                              pipeline to publish
+      --session <name>        which session (default: the project's, or the only one)
+      --env <name>            the environment it describes
+      --commit <sha>          the deployed commit (default: HEAD)
+      --flags <file.json>     feature flag values to include
+      --out <file>            write it there instead of standard output
 
 Payload links (payload=https://...) are fetched only from hosts in REPRO_TRUSTED_ALERT_HOSTS
 (comma-separated: alerts.example.com,*.example.org). Files go under REPRO_HOME (default
@@ -60,7 +77,7 @@ Payload links (payload=https://...) are fetched only from hosts in REPRO_TRUSTED
 Engine: repro.engine.host / REPRO_ENGINE_HOST, else DOCKER_HOST, the Docker context, the
 default Docker and Podman sockets.
 
-Exit codes: 0 ok, 1 invalid manifest, refused incident or failure, 64 usage error, 66 nothing to read,
+Exit codes: 0 ok, 1 invalid manifest, refused incident or failure, 2 drift found, 64 usage error, 66 nothing to read,
 73 refused to overwrite, 130 cancelled; exec exits with the command's code.`;
 
 export async function main(argv: string[], io: Io = processIo(), signal: AbortSignal = new AbortController().signal): Promise<number> {
@@ -160,6 +177,22 @@ export async function main(argv: string[], io: Io = processIo(), signal: AbortSi
         const { values, positionals } = parse(rest, { json: { type: 'boolean' } });
         if (positionals.length !== 1) throw new CliError('usage: repro receipt <session> [--json]', EXIT.usage);
         return receiptCommand(io, positionals[0]!, { json: Boolean(values.json) });
+      }
+      case 'drift': {
+        const { values, positionals } = parse(rest, { env: { type: 'string' }, session: { type: 'string' }, json: { type: 'boolean' }, timeout: { type: 'string' } });
+        const timeout = typeof values.timeout === 'string' ? Number(values.timeout) : undefined;
+        if (timeout !== undefined && !(timeout > 0 && timeout <= 600)) throw new CliError(`--timeout takes seconds between 0 and 600, got "${String(values.timeout)}"`, EXIT.usage);
+        return await driftCommand(io, dirOf(io, positionals), {
+          json: Boolean(values.json),
+          ...(typeof values.env === 'string' ? { env: values.env } : {}),
+          ...(typeof values.session === 'string' ? { session: values.session } : {}),
+          ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}),
+        }, signal);
+      }
+      case 'state': {
+        const { values, positionals } = parse(rest, { session: { type: 'string' }, env: { type: 'string' }, commit: { type: 'string' }, flags: { type: 'string' }, out: { type: 'string' } });
+        const str = (k: string) => (typeof values[k] === 'string' ? { [k]: values[k] as string } : {});
+        return await stateCommand(io, dirOf(io, positionals), { ...str('session'), ...str('env'), ...str('commit'), ...str('flags'), ...str('out') }, signal);
       }
       case undefined: case '-h': case '--help': case 'help':
         io.out(USAGE);

@@ -13,6 +13,8 @@ import { createLogger } from './ui/logger';
 import { ManifestStore } from './ui/manifestStore';
 import { ManifestTreeProvider } from './ui/manifestTree';
 import { publishProblems } from './ui/problems';
+import { registerParityCommands } from './ui/parityCommands';
+import { ParityTreeProvider } from './ui/parityTree';
 
 export interface ReproApi {
   /** Time activate() took, in milliseconds (read by the benchmark). */
@@ -47,6 +49,13 @@ export function activate(context: vscode.ExtensionContext): ReproApi {
     coverage,
     vscode.window.createTreeView('repro.coverage', { treeDataProvider: coverage }),
     registerCoverageCommands({ store, coverage, log, secrets: context.secrets }),
+  );
+  // Parity (drift): computed when the view is shown; the state's URL or command runs then.
+  const parity = new ParityTreeProvider(store, engine, log);
+  context.subscriptions.push(
+    parity,
+    vscode.window.createTreeView('repro.parity', { treeDataProvider: parity }),
+    registerParityCommands({ store, engine, parity, log }),
   );
   // The Problems panel needs the manifest read; defer it so activation stays cheap.
   const timer = setTimeout(() => context.subscriptions.push(publishProblems(store)), 0);

@@ -17,6 +17,9 @@ node node_modules/typescript/bin/tsc -p tsconfig.json
 echo "== manifest"
 node out/test/bench/manifest.bench.js
 
+echo "== drift (generated 50-service manifest, no network)"
+node out/test/bench/drift.bench.js
+
 echo "== data scrubbing (synthetic 200 MB dump, sample rules)"
 node out/test/bench/scrub.bench.js
 

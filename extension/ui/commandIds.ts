@@ -36,7 +36,16 @@ export const COVERAGE_COMMANDS = {
   setDataSourceSecret: 'repro.setDataSourceSecret',
 } as const;
 
-export const COMMANDS = { ...MANIFEST_COMMANDS, ...SESSION_COMMANDS, ...REPRODUCE_COMMANDS, ...COVERAGE_COMMANDS } as const;
+// The Parity view (drift between an environment, repro.yaml and the local side).
+export const PARITY_COMMANDS = {
+  refreshParity: 'repro.refreshParity',
+  compareEnvironment: 'repro.compareEnvironment',
+  useEnvironmentVersion: 'repro.useEnvironmentVersion',
+  recreateAtEnvironment: 'repro.recreateAtEnvironment',
+  openDriftSource: 'repro.openDriftSource',
+} as const;
+
+export const COMMANDS = { ...MANIFEST_COMMANDS, ...SESSION_COMMANDS, ...REPRODUCE_COMMANDS, ...COVERAGE_COMMANDS, ...PARITY_COMMANDS } as const;
 
 export type CommandKey = keyof typeof COMMANDS;
 export type CommandId = (typeof COMMANDS)[CommandKey];
@@ -44,3 +53,4 @@ export type ManifestCommandKey = keyof typeof MANIFEST_COMMANDS;
 export type SessionCommandKey = keyof typeof SESSION_COMMANDS;
 export type ReproduceCommandKey = keyof typeof REPRODUCE_COMMANDS;
 export type CoverageCommandKey = keyof typeof COVERAGE_COMMANDS;
+export type ParityCommandKey = keyof typeof PARITY_COMMANDS;

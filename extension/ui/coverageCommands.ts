@@ -1,14 +1,13 @@
 // The Data Coverage view's actions: scan again, add the suggested (or a chosen) scrub rule for
 // a column, acknowledge a column as safe to keep. Edits go through a WorkspaceEdit of
 // repro.yaml, so they show in the editor, can be undone, and are saved like any other change.
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { acknowledgeColumn, addColumnRule } from '../core/data/coverageFix';
-import { MANIFEST_FILE } from '../core/manifest/loader';
 import { COVERAGE_COMMANDS, type CoverageCommandKey } from './commandIds';
 import type { CoverageNode, CoverageTreeProvider } from './coverageTree';
 import { setSourceSecret } from './dataSecrets';
 import type { Logger } from './logger';
+import { editReproYaml } from './manifestEdit';
 import type { ManifestStore } from './manifestStore';
 
 const STRATEGIES = [
@@ -62,27 +61,5 @@ async function acknowledge(deps: CoverageDeps, arg: unknown): Promise<void> {
 }
 
 async function editManifest(deps: CoverageDeps, change: (text: string) => string, what: string): Promise<void> {
-  const primary = deps.store.primary();
-  if (!primary || primary.project.origin !== 'repro.yaml') {
-    void vscode.window.showWarningMessage('Repro: rules are added to repro.yaml; import or create one first.');
-    return;
-  }
-  const uri = vscode.Uri.file(path.join(primary.folder.uri.fsPath, MANIFEST_FILE));
-  const doc = await vscode.workspace.openTextDocument(uri);
-  let next: string;
-  try {
-    next = change(doc.getText());
-  } catch (e) {
-    void vscode.window.showErrorMessage(`Repro could not edit repro.yaml: ${(e as Error).message}`);
-    return;
-  }
-  const edit = new vscode.WorkspaceEdit();
-  edit.replace(uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), next);
-  if (!(await vscode.workspace.applyEdit(edit)) || !(await doc.save())) {
-    void vscode.window.showErrorMessage('Repro could not save repro.yaml.');
-    return;
-  }
-  deps.log.info(`[coverage] repro.yaml: ${what}`);
-  vscode.window.setStatusBarMessage(`Repro: ${what}`, 4000);
-  deps.coverage.refresh();
+  if (await editReproYaml(deps.store, deps.log, 'coverage', change, what)) deps.coverage.refresh();
 }

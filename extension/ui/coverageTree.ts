@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { scanWorkspaceCoverage, type ServiceCoverage } from '../core/data/coverageScan';
 import type { CoverageFinding } from '../core/data/types';
 import type { Logger } from './logger';
+import { noteItem } from './treeNote';
 import type { ManifestStore } from './manifestStore';
 
 export type CoverageNode =
@@ -79,10 +80,7 @@ export class CoverageTreeProvider implements vscode.TreeDataProvider<CoverageNod
       item.contextValue = 'coverage-finding';
       return item;
     }
-    const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
-    item.iconPath = new vscode.ThemeIcon(node.icon, node.color ? new vscode.ThemeColor(node.color) : undefined);
-    if (node.tooltip) item.tooltip = node.tooltip;
-    return item;
+    return noteItem(node);
   }
 
   dispose(): void {

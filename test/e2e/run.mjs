@@ -12,7 +12,8 @@
 //    (c) an empty folder: welcome view -> "Create repro.yaml" -> editor + tree;
 //    (d) a session from the Sessions view on the real engine, stopped without leftovers;
 //    (e) a reproduce link through "Developer: Open URL": confirmation, cancel, reproduce, stop;
-//    (f) the Data Coverage view: an uncovered column and its "Add Suggested Rule" quick fix.
+//    (f) the Data Coverage view: an uncovered column and its "Add Suggested Rule" quick fix;
+//    (g) the Parity view: production's published state drifts from repro.yaml; one fix.
 // 3. In-host phase: the mocha suite of test/e2e/suite INSIDE the extension host of a second
 //    code-server (--vscode-option enable-smoke-test-driver, which also hides toasts, hence the
 //    separate server), opened with ?payload=[["extensionDevelopmentPath",..],["extensionTestsPath",..]];
@@ -584,6 +585,66 @@ try {
         });
       } finally {
         await removeFromEngine(session);
+        await ctx.close();
+      }
+    }
+    // (g) the Parity view: production's published state (a file) drifts from repro.yaml and the
+    //     workspace's compose file; rows and colours as a user reads them, and one fix
+    if (only('g')) {
+      const ws = sampleCopy('sample-shop-parity');
+      const manifest = path.join(ws, 'repro.yaml');
+      // A project name of its own: no session of another run is taken for this one's.
+      fs.writeFileSync(manifest, fs.readFileSync(manifest, 'utf8').replace(/name: shop\b/, 'name: parity-e2e')
+        .replace(/state: \{ url: "[^"]+" \}/, 'state: { file: deploy/production-state.json }'));
+      fs.writeFileSync(path.join(ws, 'docker-compose.yml'), 'services:\n  postgres:\n    image: postgres:15.6\n  cache:\n    image: redis:7.2.4\n');
+      const git = (...a) => execFileSync('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=E2E', ...a], { cwd: ws, encoding: 'utf8' }).trim();
+      git('init', '-q');
+      git('add', '.');
+      git('commit', '-qm', 'release 1.4.0');
+      const commit = git('rev-parse', 'HEAD');
+      fs.mkdirSync(path.join(ws, 'deploy'));
+      fs.writeFileSync(path.join(ws, 'deploy/production-state.json'), JSON.stringify({
+        version: 1, environment: 'production', commit,
+        services: { db: { type: 'postgresql', version: '16.2', image: 'postgres:16.2' }, cache: { type: 'redis', version: '7.2.4', image: 'redis:7.2.4' } },
+        apps: { web: { type: 'nodejs', version: process.versions.node, env: ['NODE_ENV', 'PORT'], secrets: ['SESSION_SECRET'] } },
+      }, null, 2));
+      const { ctx, page } = await openWorkbench(browser, cs, ws);
+      onFail = failShot(page);
+      const iconColor = (label) => page.locator(ROWS, { hasText: label }).first().locator('.custom-view-tree-node-item-icon, .codicon').first()
+        .evaluate((e) => getComputedStyle(e).color);
+      const isRed = (c) => { const [r, g, b] = c.match(/\d+/g).map(Number); return r > 150 && g < 130 && b < 130; };
+      const isGreen = (c) => { const [r, g, b] = c.match(/\d+/g).map(Number); return g > 120 && g > r + 30 && g > b; };
+      try {
+        await check('(g) the Parity view shows production beside repro.yaml and compose: PostgreSQL 16.2 against 15 in red, Redis in sync in green', async () => {
+          await openReproView(page);
+          await page.locator('.part.sidebar .pane-header', { hasText: 'Manifest' }).click(); // collapse: room for Parity
+          await page.locator('.part.sidebar .pane-header', { hasText: 'Sessions' }).click();
+          await widenSidebar(page, 800);
+          const rows = await waitRows(page, (r) => r.some((x) => x.startsWith('version production 16.2')), 60000);
+          const env = rows.find((x) => x.startsWith('production '));
+          if (!new RegExp(`^production ${commit.slice(0, 7)} · fetched just now · \\d+ to look at$`).test(env ?? '')) throw new Error(`environment row: ${env}`);
+          const db = rows.find((x) => x.startsWith('version production 16.2'));
+          if (!/repro\.yaml 15 ≠ {2}│ {2}repro\.yaml @ [0-9a-f]{7} 15 ≠ {2}│ {2}docker-compose\.yml 15\.6 ≠/.test(db)) throw new Error(`db version row: ${db}`);
+          const cache = rows.find((x) => x.startsWith('version production 7.2.4'));
+          if (!/repro\.yaml 7 = .*docker-compose\.yml 7\.2\.4 =/.test(cache ?? '')) throw new Error(`cache version row: ${cache}`);
+          if (!rows.some((x) => x.startsWith('db postgresql · '))) throw new Error(`no db row: ${JSON.stringify(rows)}`);
+          const red = await iconColor('production 16.2');
+          if (!isRed(red)) throw new Error(`the drifting version row's icon is ${red}, not red`);
+          const green = await iconColor('production 7.2.4');
+          if (!isGreen(green)) throw new Error(`the in-sync version row's icon is ${green}, not green`);
+          await runCommand(page, 'Repro: Open repro.yaml'); // the file the fix below edits, beside the view
+          await page.locator('.part.editor .tab.active', { hasText: 'repro.yaml' }).waitFor({ timeout: 10000 });
+          await shot(page, 'parity.png');
+        });
+        await check('(g) "Use This Version in repro.yaml" on the PostgreSQL row writes 16.2 and the row turns in sync for repro.yaml', async () => {
+          const row = page.locator(ROWS, { hasText: 'production 16.2' }).first();
+          await row.hover();
+          await row.locator('.action-label[aria-label="Use This Version in repro.yaml"]').click({ timeout: 10000 });
+          await waitRows(page, (r) => r.some((x) => /^version production 16\.2 {2}│ {2}repro\.yaml 16\.2 =/.test(x)), 30000);
+          const text = fs.readFileSync(manifest, 'utf8');
+          if (!/^\s+type: postgresql:16\.2$/m.test(text)) throw new Error(`repro.yaml:\n${text}`);
+        });
+      } finally {
         await ctx.close();
       }
     }

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { COMMANDS } from '../../extension/ui/commandIds';
 import { ManifestSchema } from '../../extension/core/manifest/schema';
+import { StateDocumentSchema } from '../../extension/core/drift/stateDocument';
 import { ROOT } from './helpers';
 
 function filesUnder(dir: string): string[] {
@@ -23,7 +24,7 @@ test('every command in package.json is registered, and every registered command 
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { contributes: { commands: { command: string }[]; menus: Record<string, { command: string }[]> } };
   const declared: string[] = pkg.contributes.commands.map((c) => c.command).sort();
   assert.deepEqual(declared, [...Object.values(COMMANDS)].sort() as string[]);
-  const source = ['commands.ts', 'sessionCommands.ts', 'reproduceCommands.ts', 'coverageCommands.ts'].map((f) => fs.readFileSync(path.join(ROOT, 'extension/ui', f), 'utf8')).join('\n');
+  const source = ['commands.ts', 'sessionCommands.ts', 'reproduceCommands.ts', 'coverageCommands.ts', 'parityCommands.ts'].map((f) => fs.readFileSync(path.join(ROOT, 'extension/ui', f), 'utf8')).join('\n');
   for (const key of Object.keys(COMMANDS)) assert.match(source, new RegExp(`\\b${key}:`), `no handler for ${key}`);
   for (const [menu, items] of Object.entries(pkg.contributes.menus)) {
     for (const item of items) assert.ok(declared.includes(item.command), `${menu} names undeclared ${item.command}`);
@@ -34,6 +35,12 @@ test('media/repro.schema.json is the schema the loader validates with (run "npm 
   const committed = JSON.parse(fs.readFileSync(path.join(ROOT, 'media/repro.schema.json'), 'utf8')) as Record<string, unknown>;
   delete committed.$schema;
   assert.deepEqual(committed, JSON.parse(JSON.stringify(ManifestSchema)));
+});
+
+test('media/repro-state.schema.json is the schema published states are checked with (run "npm run schema" to update)', () => {
+  const committed = JSON.parse(fs.readFileSync(path.join(ROOT, 'media/repro-state.schema.json'), 'utf8')) as Record<string, unknown>;
+  delete committed.$schema;
+  assert.deepEqual(committed, JSON.parse(JSON.stringify(StateDocumentSchema)));
 });
 
 test('activation is lazy: no "*" or onStartupFinished activation event', () => {

@@ -2,17 +2,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { main } from '../../extension/cli';
-import type { Io } from '../../extension/cli/output';
+import { runCli } from './cliHarness';
 import { tempDir, writeFiles } from './helpers';
 
-async function run(cwd: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (s) => { out += s + '\n'; }, err: (s) => { err += s + '\n'; }, cwd };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = runCli;
 
 const MANIFEST = `version: 1
 project: { name: shop }

@@ -1,16 +1,19 @@
-// The commit an environment runs, read from the state it publishes (repro.yaml's
-// environments.<env>.state): for an alert that names neither a commit nor a release. The state
-// is JSON with the commit under a usual key ({"commit": "..."}, {"git": {"commit": "..."}},
-// {"revision": "..."}...). A `command` state is never run for a reproduction: a link is one
-// click away from anyone, and the command would run before anything else is checked.
+// An environment's published state (repro.yaml's environments.<env>.state): the JSON document
+// of drift/stateDocument.ts, read from a URL, a file in the repository or a command. For a
+// reproduction it gives the commit when an alert names neither a commit nor a release; for drift
+// it gives everything the environment runs. A `command` state is never run for a reproduction:
+// a link is one click away from anyone, and the command would run before anything else is
+// checked. The Parity view and `repro drift` run it (the user's own manifest, their own action).
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseStateDocument, StateDocumentError, type ParsedState } from '../drift/stateDocument';
 import { fetchPayload } from '../incident/input';
-import { isSha } from '../incident/model';
 import type { Manifest } from '../manifest/schema';
 
 const MAX_STATE_BYTES = 1024 * 1024;
-const COMMIT_PATHS = [['commit'], ['sha'], ['revision'], ['git_commit'], ['gitCommit'], ['git', 'commit'], ['git', 'sha'], ['deployment', 'commit'], ['source', 'commit'], ['version', 'commit']];
+/** How long a URL or a command has to answer, by default. */
+export const STATE_TIMEOUT_MS = 10_000;
 
 export class PublishedStateError extends Error {
   constructor(message: string) {
@@ -31,51 +34,92 @@ export function describeStateLocation(m: Manifest | undefined, env: string): str
 export interface StateOptions {
   signal?: AbortSignal;
   fetchText?: (url: string, signal?: AbortSignal) => Promise<string>;
+  /** For a URL or a command (default STATE_TIMEOUT_MS). */
+  timeoutMs?: number;
+  /** Run a `command` state (never for a reproduction). */
+  allowCommand?: boolean;
 }
 
-export async function commitFromPublishedState(m: Manifest | undefined, env: string, repoRoot: string, opts: StateOptions = {}): Promise<{ commit: string; from: string }> {
-  const state = m?.environments?.[env]?.state;
-  if (!state) {
-    throw new PublishedStateError(`The incident names neither a commit nor a release, and repro.yaml says nowhere which commit ${env} runs. ` +
-      `Add commit= or release= to the alert's link, or declare environments.${env}.state (url or file) in repro.yaml.`);
+export interface PublishedState extends ParsedState {
+  /** The URL, file or command it was read from. */
+  from: string;
+}
+
+/** `env`'s published state document, read and checked; PublishedStateError says what is wrong. */
+export async function readPublishedState(m: Manifest | undefined, env: string, repoRoot: string, opts: StateOptions = {}): Promise<PublishedState> {
+  const { text, from } = await readStateText(m, env, repoRoot, opts);
+  return parsePublishedState(text, env, from);
+}
+
+export function parsePublishedState(text: string, env: string, from: string): PublishedState {
+  try {
+    return { ...parseStateDocument(text, `${env}'s published state at ${from}`), from };
+  } catch (e) {
+    if (e instanceof StateDocumentError) throw new PublishedStateError(e.message);
+    throw e;
   }
-  let text: string;
-  let from: string;
+}
+
+/** The document's text, as the URL, the file or the command gives it (unchecked). */
+export async function readStateText(m: Manifest | undefined, env: string, repoRoot: string, opts: StateOptions = {}): Promise<{ text: string; from: string }> {
+  const state = m?.environments?.[env]?.state;
+  if (!state) throw new PublishedStateError(`repro.yaml says nowhere what ${env} runs: declare environments.${env}.state (url, file or command).`);
+  const timeoutMs = opts.timeoutMs ?? STATE_TIMEOUT_MS;
   if ('url' in state) {
-    from = state.url;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
     try {
-      text = await (opts.fetchText ?? fetchPayload)(state.url, opts.signal);
+      return { text: await (opts.fetchText ?? fetchPayload)(state.url, signal), from: state.url };
     } catch (e) {
-      throw new PublishedStateError(`Could not read ${env}'s published state at ${state.url}: ${(e as Error).message}`);
+      const why = timeout.aborted ? `no answer within ${timeoutMs / 1000} s` : (e as Error).message;
+      throw new PublishedStateError(`Could not read ${env}'s published state at ${state.url}: ${why}`);
     }
-  } else if ('file' in state) {
-    const file = path.resolve(repoRoot, state.file);
-    from = state.file;
-    if (path.relative(repoRoot, file).startsWith('..') || path.isAbsolute(path.relative(repoRoot, file))) {
-      throw new PublishedStateError(`environments.${env}.state.file "${state.file}" is outside the repository; give a path inside it.`);
-    }
-    let size: number;
-    try {
-      size = fs.statSync(file).size;
-    } catch {
-      throw new PublishedStateError(`${env}'s published state file ${state.file} does not exist in ${repoRoot}.`);
-    }
-    if (size > MAX_STATE_BYTES) throw new PublishedStateError(`${state.file} is ${size} bytes; a published state is at most ${MAX_STATE_BYTES}.`);
-    text = fs.readFileSync(file, 'utf8');
-  } else {
+  }
+  if ('file' in state) return { text: readStateFile(repoRoot, state.file, env), from: state.file };
+  if (!opts.allowCommand) {
     throw new PublishedStateError(`${env}'s published state comes from a command, which Repro does not run for a reproduction. ` +
       'Add commit= or release= to the alert\'s link, or publish the state at a url or in a file.');
   }
-  let json: unknown;
+  return { text: await runStateCommand(state.command, repoRoot, timeoutMs, env, opts.signal), from: `the command "${state.command}"` };
+}
+
+export async function commitFromPublishedState(m: Manifest | undefined, env: string, repoRoot: string, opts: StateOptions = {}): Promise<{ commit: string; from: string }> {
+  if (!m?.environments?.[env]?.state) {
+    throw new PublishedStateError(`The incident names neither a commit nor a release, and repro.yaml says nowhere which commit ${env} runs. ` +
+      `Add commit= or release= to the alert's link, or declare environments.${env}.state (url or file) in repro.yaml.`);
+  }
+  const s = await readPublishedState(m, env, repoRoot, { ...opts, allowCommand: false });
+  return { commit: s.doc.commit, from: s.from };
+}
+
+function readStateFile(repoRoot: string, rel: string, env: string): string {
+  const file = path.resolve(repoRoot, rel);
+  if (path.relative(repoRoot, file).startsWith('..') || path.isAbsolute(path.relative(repoRoot, file))) {
+    throw new PublishedStateError(`environments.${env}.state.file "${rel}" is outside the repository; give a path inside it.`);
+  }
+  let size: number;
   try {
-    json = JSON.parse(text);
+    size = fs.statSync(file).size;
   } catch {
-    throw new PublishedStateError(`${env}'s published state at ${from} is not JSON.`);
+    throw new PublishedStateError(`${env}'s published state file ${rel} does not exist in ${repoRoot}.`);
   }
-  for (const p of COMMIT_PATHS) {
-    let v: unknown = json;
-    for (const k of p) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[k] : undefined;
-    if (typeof v === 'string' && isSha(v.toLowerCase())) return { commit: v.toLowerCase(), from };
-  }
-  throw new PublishedStateError(`${env}'s published state at ${from} names no commit: expected a 7 to 40 hex digit sha under "commit" (or git.commit, revision, sha).`);
+  if (size > MAX_STATE_BYTES) throw new PublishedStateError(`${rel} is ${size} bytes; a published state is at most ${MAX_STATE_BYTES}.`);
+  return fs.readFileSync(file, 'utf8');
+}
+
+/**
+ * The command from the user's own repro.yaml, run by their shell in the repository root (it is
+ * theirs to write, like a package.json script); nothing else is put into it. Bounded in time and
+ * output; its standard output is the document.
+ */
+function runStateCommand(command: string, cwd: string, timeoutMs: number, env: string, signal?: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('/bin/sh', ['-c', command], { cwd, timeout: timeoutMs, maxBuffer: MAX_STATE_BYTES, killSignal: 'SIGKILL', ...(signal ? { signal } : {}) }, (err, stdout, stderr) => {
+      if (!err) { resolve(stdout); return; }
+      const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
+      const why = e.killed ? `no answer within ${timeoutMs / 1000} s` : e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER' ? `more than ${MAX_STATE_BYTES} bytes of output`
+        : `exit ${String(e.code)}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-1)[0]}` : ''}`;
+      reject(new PublishedStateError(`${env}'s published state command "${command}" failed (${why}).`));
+    });
+  });
 }
