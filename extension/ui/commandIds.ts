@@ -36,7 +36,13 @@ export const COVERAGE_COMMANDS = {
   setDataSourceSecret: 'repro.setDataSourceSecret',
 } as const;
 
-export const COMMANDS = { ...MANIFEST_COMMANDS, ...SESSION_COMMANDS, ...REPRODUCE_COMMANDS, ...COVERAGE_COMMANDS } as const;
+// ---- debugger (ui/debugCommands.ts) ----
+export const DEBUG_COMMANDS = {
+  attachDebugger: 'repro.attachDebugger',
+  replayRequest: 'repro.replayRequest',
+} as const;
+
+export const COMMANDS = { ...MANIFEST_COMMANDS, ...SESSION_COMMANDS, ...REPRODUCE_COMMANDS, ...COVERAGE_COMMANDS, ...DEBUG_COMMANDS } as const;
 
 export type CommandKey = keyof typeof COMMANDS;
 export type CommandId = (typeof COMMANDS)[CommandKey];
@@ -44,3 +50,4 @@ export type ManifestCommandKey = keyof typeof MANIFEST_COMMANDS;
 export type SessionCommandKey = keyof typeof SESSION_COMMANDS;
 export type ReproduceCommandKey = keyof typeof REPRODUCE_COMMANDS;
 export type CoverageCommandKey = keyof typeof COVERAGE_COMMANDS;
+export type DebugCommandKey = keyof typeof DEBUG_COMMANDS;
