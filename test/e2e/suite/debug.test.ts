@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ReplayResult } from '../../../extension/core/debug/replay';
+import { replayRequest, type ReplayResult } from '../../../extension/core/debug/replay';
 import { openRepository } from '../../../extension/core/git/repository';
 import { incidentFromText } from '../../../extension/core/incident/input';
 import { endSession } from '../../../extension/core/session/lifecycle';
@@ -45,6 +45,8 @@ describe('Debugger: attach, replay, stop at the alert\'s frame (real engine, rea
   let tmp = '';
   let docker: import('dockerode');
   const stops: Stop[] = [];
+  /** The incident's request answered with no debugger attached: the bench's baseline. */
+  let plainMs = 0;
   let tracker: vscode.Disposable | undefined;
 
   const ourBreakpoints = () => vscode.debug.breakpoints.filter((b): b is vscode.SourceBreakpoint =>
@@ -63,6 +65,9 @@ describe('Debugger: attach, replay, stop at the alert\'s frame (real engine, rea
     if (!input.ok) throw new Error(input.error);
     const r = await runReproduction({ incident: input.incident, repo: await openRepository(clone), docker, selfHealthCheck: conn.engine === 'podman', home: reproHome(), session: SESSION });
     worktree = r.receipt.worktree;
+    const http = r.receipt.published.find((p) => p.name === 'http')!.url;
+    await replayRequest(http, r.receipt.request!); // warm-up: the app opens its connections
+    plainMs = (await replayRequest(http, r.receipt.request!)).ms;
     tracker = vscode.debug.registerDebugAdapterTrackerFactory('*', {
       createDebugAdapterTracker: (session) => ({
         onDidSendMessage: (m: { type?: string; event?: string; body?: { threadId?: number } }) => {
@@ -96,7 +101,9 @@ describe('Debugger: attach, replay, stop at the alert\'s frame (real engine, rea
     const t = performance.now();
     const answer = vscode.commands.executeCommand<ReplayResult | undefined>('repro.replayRequest', SESSION);
     const stop = await until('the debugger to stop', 30000, () => stops[0]);
-    console.log(`REPRO replay to stopped: ${(stop.at - t).toFixed(0)} ms`);
+    const stoppedMs = stop.at - t;
+    console.log(`REPRO replay to stopped: ${stoppedMs.toFixed(0)} ms (no debugger: ${plainMs.toFixed(0)} ms)`);
+    if (process.env.REPRO_BENCH_OUT) fs.writeFileSync(`${process.env.REPRO_BENCH_OUT}.debug.json`, JSON.stringify({ stoppedMs, plainMs }));
     const trace = await stop.session.customRequest('stackTrace', { threadId: stop.threadId, startFrame: 0, levels: 3 }) as { stackFrames: { name: string; line: number; source?: { path?: string } }[] };
     const top = trace.stackFrames[0]!;
     // In a remote window (code-server) the adapter names sources by vscode-remote:// URIs.
