@@ -89,6 +89,8 @@ async function replay(deps: DebugDeps, arg: unknown): Promise<ReplayResult | und
     request = parsed.request;
   }
   const what = `${request.method} ${request.path}`;
+  // A debugger still attaching (the Run view's `repro` type) gets its breakpoints in first.
+  await deps.controller.whenReady(which.session);
   const attached = !!deps.controller.state(which.session)?.debugSession;
   deps.log.info(`[replay ${which.session}] ${what} to ${info.httpUrl}${attached ? ' (debugger attached)' : ''}`);
   const status = vscode.window.setStatusBarMessage(`$(debug-alt) Repro: ${what} sent to ${which.session}${attached ? ': the debugger stops at the alert\'s frame' : ''}…`);

@@ -22,14 +22,25 @@ interface Attached {
   inspectorId?: string;
   events?: NodeJS.ReadableStream;
   reattaching?: boolean;
+  /** Settles when the debugger has its breakpoints in the app (see whenReady). */
+  ready?: Promise<boolean>;
 }
+
+/** How long to wait for the debugger to have its breakpoints in the app before going on anyway. */
+const READY_MS = 20000;
 
 export class DebugController implements vscode.Disposable {
   private readonly attached = new Map<string, Attached>();
   private readonly subscriptions: vscode.Disposable[] = [];
+  /** Per session: called when the debugger is configured and a breakpoint is verified. */
+  private readonly readyWaiters = new Map<string, () => void>();
 
   constructor(private readonly engine: EngineProvider, private readonly log: Logger) {
     this.subscriptions.push(
+      // startDebugging resolves before the debugger is in the app: js-debug attaches in a
+      // child session, which sets the breakpoints. Ready is that session's configurationDone
+      // answered and a breakpoint verified (or no breakpoint to set).
+      vscode.debug.registerDebugAdapterTrackerFactory('*', { createDebugAdapterTracker: (s) => this.readinessTracker(s) }),
       vscode.debug.onDidStartDebugSession((s) => {
         const a = this.ours(s);
         if (a) a.debugSession = s;
@@ -41,6 +52,38 @@ export class DebugController implements vscode.Disposable {
         void this.afterDebugSessionEnded(String(s.configuration[SESSION_KEY]));
       }),
     );
+  }
+
+  private readinessTracker(s: vscode.DebugSession): vscode.DebugAdapterTracker | undefined {
+    let root = s;
+    while (root.parentSession) root = root.parentSession;
+    const name = root.configuration[SESSION_KEY];
+    if (typeof name !== 'string') return undefined;
+    const a = this.attached.get(name);
+    // js-debug's top session only launches the child that talks to the inspector.
+    if (!a || (a.info.target.protocol === 'inspector' && s === root)) return undefined;
+    let configured = false;
+    let verified = !a.info.frames.length;
+    const check = () => { if (configured && verified) { this.readyWaiters.get(name)?.(); this.readyWaiters.delete(name); } };
+    return {
+      onDidSendMessage: (m: { type?: string; command?: string; event?: string; success?: boolean; body?: { breakpoints?: { verified?: boolean }[]; breakpoint?: { verified?: boolean } } }) => {
+        if (m.type === 'response' && m.command === 'configurationDone') configured = true;
+        if (m.type === 'response' && m.command === 'setBreakpoints' && m.body?.breakpoints?.some((b) => b.verified)) verified = true;
+        if (m.type === 'event' && m.event === 'breakpoint' && m.body?.breakpoint?.verified) verified = true;
+        check();
+      },
+    };
+  }
+
+  /**
+   * Resolves when the session's debugger has its breakpoints in the app (true), or after
+   * READY_MS (false: the replay goes ahead, the breakpoint may bind late). Immediately when
+   * nothing is being attached.
+   */
+  whenReady(session: string): Promise<boolean> {
+    const ready = this.attached.get(session)?.ready;
+    if (!ready) return Promise.resolve(true);
+    return Promise.race([ready, new Promise<boolean>((r) => setTimeout(() => r(false), READY_MS))]);
   }
 
   /** The Repro session a debug session belongs to (its configuration carries the name). */
@@ -87,6 +130,7 @@ export class DebugController implements vscode.Disposable {
       a.info = info;
       if (probe.target) a.inspectorId = probe.target.id;
       this.attached.set(session, a);
+      a.ready = new Promise<boolean>((resolve) => this.readyWaiters.set(session, () => resolve(true)));
       this.setBreakpoints(a, info.frames);
       this.follow(session, a);
       return attachConfiguration(t);
@@ -107,6 +151,7 @@ export class DebugController implements vscode.Disposable {
     const a = this.attached.get(session)!;
     const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(a.info.target.localRoot));
     const ok = await vscode.debug.startDebugging(folder, config);
+    if (ok && !(await this.whenReady(session))) this.log.warn(`[debug ${session}] the debugger did not confirm its breakpoints within ${READY_MS / 1000} s`);
     this.log.info(`[debug ${session}] ${ok ? 'attached' : 'the debugger did not start'} (${config.type} ${a.info.target.host}:${a.info.target.port}, ${a.info.target.localRoot} -> ${a.info.target.remoteRoot})`);
     return ok;
   }

@@ -145,6 +145,22 @@ describe('Debugger: attach, replay, stop at the alert\'s frame (real engine, rea
     assert.equal(ourBreakpoints().length, 2, 'still no duplicates');
   });
 
+  it('a deliberate Disconnect stays disconnected; the `repro` debug type attaches again from the Run view', async () => {
+    const current = api.debug.state(SESSION)!.debugSession!;
+    await vscode.debug.stopDebugging(current);
+    await until('the debug session to end', 15000, () => !api.debug.state(SESSION)?.debugSession);
+    await sleep(3000);
+    assert.equal(api.debug.state(SESSION)?.debugSession, undefined, 'the same process is still there: no re-attach');
+    const refused = await vscode.debug.startDebugging(undefined, { type: 'repro', request: 'attach', name: 'bad', session: '../etc' });
+    assert.equal(refused, false, 'a launch configuration naming no valid session starts nothing');
+    const ok = await vscode.debug.startDebugging(undefined, { type: 'repro', request: 'attach', name: 'Repro: Attach to Session', session: SESSION });
+    assert.equal(ok, true);
+    const again = await until('the debug session', 20000, () => api.debug.state(SESSION)?.debugSession);
+    assert.match(again.configuration.type, /^(pwa-)?node$/);
+    assert.equal(again.configuration.localRoot, worktree);
+    assert.equal(ourBreakpoints().length, 2);
+  });
+
   it('stopping the session detaches and removes the breakpoints Repro added', async () => {
     await endSession(docker, SESSION, reproHome(), { graceSeconds: 0 });
     await until('the breakpoints to go', 20000, () => ourBreakpoints().length === 0);
