@@ -3,6 +3,8 @@
 // read when a view first asks for it.
 import * as vscode from 'vscode';
 import { registerCommands } from './ui/commands';
+import { registerDebugCommands } from './ui/debugCommands';
+import { DebugController } from './ui/debugController';
 import { EngineProvider } from './ui/engine';
 import { registerCoverageCommands } from './ui/coverageCommands';
 import { CoverageTreeProvider } from './ui/coverageTree';
@@ -20,6 +22,8 @@ export interface ReproApi {
   /** Time activate() took, in milliseconds (read by the benchmark). */
   activationMs: number;
   store: ManifestStore;
+  /** The debugger of sessions (read by the in-host tests). */
+  debug: DebugController;
 }
 
 export function activate(context: vscode.ExtensionContext): ReproApi {
@@ -43,6 +47,9 @@ export function activate(context: vscode.ExtensionContext): ReproApi {
     registerSessionCommands({ store, engine, sessions, log }),
     registerReproduce({ engine, sessions, log, secrets: context.secrets }),
   );
+  // The debugger: attach with no launch.json, breakpoints at the alert's frames, replay.
+  const debug = new DebugController(engine, log);
+  context.subscriptions.push(debug, registerDebugCommands({ controller: debug, log }));
   // The coverage scan reads the dump: only when the Data Coverage view asks for it.
   const coverage = new CoverageTreeProvider(store, log);
   context.subscriptions.push(
@@ -65,7 +72,7 @@ export function activate(context: vscode.ExtensionContext): ReproApi {
   context.subscriptions.push({ dispose: () => { clearTimeout(timer); clearTimeout(sweep); } });
   const activationMs = performance.now() - started;
   log.info(`[activate] ${activationMs.toFixed(1)} ms`);
-  return { activationMs, store };
+  return { activationMs, store, debug };
 }
 
 async function offerLeftovers(sessions: SessionsTreeProvider): Promise<void> {

@@ -48,3 +48,14 @@ else
   echo "  (no figure: the extension-host run did not report; see node test/e2e/run.mjs)"
 fi
 rm -f "$out"
+
+# ---- debugger (test/bench/debug.bench.ts, test/e2e/suite/debug.test.ts) ----
+echo "== Replay Request to the debugger stopped at the alert's frame (real engine, inspector protocol)"
+node out/test/bench/debug.bench.js 10
+if [ -s "$out.debug.json" ]; then
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    console.log(`  in VS Code (js-debug, code-server): replay to stopped ${r.stoppedMs.toFixed(0)} ms; the same request with no debugger ${r.plainMs.toFixed(1)} ms; ratio ${(r.stoppedMs / r.plainMs).toFixed(1)}`);
+  ' "$out.debug.json"
+fi
+rm -f "$out.debug.json"

@@ -45,7 +45,16 @@ export const PARITY_COMMANDS = {
   openDriftSource: 'repro.openDriftSource',
 } as const;
 
-export const COMMANDS = { ...MANIFEST_COMMANDS, ...SESSION_COMMANDS, ...REPRODUCE_COMMANDS, ...COVERAGE_COMMANDS, ...PARITY_COMMANDS } as const;
+// ---- debugger (ui/debugCommands.ts) ----
+export const DEBUG_COMMANDS = {
+  attachDebugger: 'repro.attachDebugger',
+  replayRequest: 'repro.replayRequest',
+} as const;
+
+export const COMMANDS = {
+  ...MANIFEST_COMMANDS, ...SESSION_COMMANDS, ...REPRODUCE_COMMANDS, ...COVERAGE_COMMANDS, ...PARITY_COMMANDS,
+  ...DEBUG_COMMANDS,
+} as const;
 
 export type CommandKey = keyof typeof COMMANDS;
 export type CommandId = (typeof COMMANDS)[CommandKey];
@@ -54,3 +63,4 @@ export type SessionCommandKey = keyof typeof SESSION_COMMANDS;
 export type ReproduceCommandKey = keyof typeof REPRODUCE_COMMANDS;
 export type CoverageCommandKey = keyof typeof COVERAGE_COMMANDS;
 export type ParityCommandKey = keyof typeof PARITY_COMMANDS;
+export type DebugCommandKey = keyof typeof DEBUG_COMMANDS;

@@ -3,6 +3,7 @@
 // took. JSON for tools, Markdown for people; both written next to each other.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { IncidentRequest } from '../incident/model';
 
 export type StepName = 'resolve' | 'worktree' | 'manifest' | 'stack' | 'data' | 'ready';
 export type StepStatus = 'done' | 'skipped' | 'failed' | 'cancelled';
@@ -31,6 +32,11 @@ export interface Receipt {
   data?: { snapshot: string; rules: string };
   /** The alert's stack frames, innermost first, with the worktree file each maps to (path) or why none. */
   frames?: { file: string; line: number; column?: number; function?: string; path?: string; reason?: string }[];
+  /**
+   * The incident's failing request, to replay against the clone ("Replay Request"). Already
+   * sanitized where the incident was made: credential headers dropped, JSON secrets redacted.
+   */
+  request?: IncidentRequest;
   published: { entry: string; name: string; url: string }[];
   steps: StepRecord[];
   startedAt: string;
@@ -71,6 +77,7 @@ export function receiptToMarkdown(r: Receipt): string {
     `Share of the total: ${r.steps.filter((s) => s.ms > 0).map((s) => `${s.step} ${share(s.ms)}`).join(', ')}.`,
     '',
     ...(r.frames?.length ? ['## Stack frames', '', ...r.frames.map((f) => `- ${f.function ? `\`${f.function}\` ` : ''}${f.path ? `\`${f.path}:${f.line}\`` : `${f.file}:${f.line} (not mapped: ${f.reason ?? 'unknown'})`}`), ''] : []),
+    ...(r.request ? ['## Failing request', '', `\`${r.request.method} ${r.request.path}\`${Object.keys(r.request.headers).length ? ` with headers ${Object.keys(r.request.headers).map((h) => `\`${h}\``).join(', ')}` : ''}${r.request.body !== undefined ? `, a ${Buffer.byteLength(r.request.body, 'utf8')}-byte body` : ''}`, ''] : []),
     ...(r.published.length ? ['## Reachable', '', ...r.published.map((p) => `- ${p.entry} ${p.name}: ${p.url}`), ''] : []),
   ].join('\n');
 }

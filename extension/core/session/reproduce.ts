@@ -5,7 +5,7 @@
 // injected (ReproduceDeps), so the extension, the CLI and the tests drive the same sequence.
 import { createHash } from 'node:crypto';
 import { mapFrames } from '../incident/frames';
-import type { StackFrame } from '../incident/model';
+import type { IncidentRequest, StackFrame } from '../incident/model';
 import type { Manifest } from '../manifest/schema';
 import { SESSION_ID } from '../stack/plan';
 import type { RunningStack } from '../stack/up';
@@ -26,6 +26,8 @@ export interface IncidentRef {
   repository?: string;
   /** Innermost first; mapped onto the worktree's files for breakpoints. */
   frames?: readonly StackFrame[];
+  /** The failing request (sanitized), kept in the receipt for "Replay Request". */
+  request?: IncidentRequest;
 }
 
 export type ReproduceEvent =
@@ -169,6 +171,7 @@ export async function reproduce(incident: IncidentRef, deps: ReproduceDeps, opts
       images: stack.containers.map((c) => ({ entry: c.entry, ref: c.image.ref, id: c.image.id, ...(c.image.digest ? { digest: c.image.digest } : {}) })),
       ...(data ? { data } : {}),
       ...(frames.length ? { frames } : {}),
+      ...(incident.request ? { request: incident.request } : {}),
       published: stack.published.map((p) => ({ entry: p.entry, name: p.name, url: p.name === 'http' ? `http://127.0.0.1:${p.hostPort}/` : `127.0.0.1:${p.hostPort}` })),
       steps,
       startedAt: startedAt.toISOString(),
