@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { registerCommands } from './ui/commands';
 import { EngineProvider } from './ui/engine';
 import { registerCoverageCommands } from './ui/coverageCommands';
+import { registerLogViewerCommands } from './ui/logViewerCommands';
 import { CoverageTreeProvider } from './ui/coverageTree';
 import { registerReproduce } from './ui/reproduceCommands';
 import { isLeftOver, registerSessionCommands } from './ui/sessionCommands';
@@ -41,6 +42,8 @@ export function activate(context: vscode.ExtensionContext): ReproApi {
     registerSessionCommands({ store, engine, sessions, log }),
     registerReproduce({ engine, sessions, log, secrets: context.secrets }),
   );
+  // The log viewer: a session's merged log in a webview, one panel per session.
+  context.subscriptions.push(registerLogViewerCommands({ extensionUri: context.extensionUri, engine, sessions, log }));
   // The coverage scan reads the dump: only when the Data Coverage view asks for it.
   const coverage = new CoverageTreeProvider(store, log);
   context.subscriptions.push(

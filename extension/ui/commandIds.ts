@@ -36,7 +36,12 @@ export const COVERAGE_COMMANDS = {
   setDataSourceSecret: 'repro.setDataSourceSecret',
 } as const;
 
-export const COMMANDS = { ...MANIFEST_COMMANDS, ...SESSION_COMMANDS, ...REPRODUCE_COMMANDS, ...COVERAGE_COMMANDS } as const;
+// ---- the log viewer ----
+export const LOG_COMMANDS = {
+  showLogViewer: 'repro.showLogViewer',
+} as const;
+
+export const COMMANDS = { ...MANIFEST_COMMANDS, ...SESSION_COMMANDS, ...REPRODUCE_COMMANDS, ...COVERAGE_COMMANDS, ...LOG_COMMANDS } as const;
 
 export type CommandKey = keyof typeof COMMANDS;
 export type CommandId = (typeof COMMANDS)[CommandKey];
@@ -44,3 +49,4 @@ export type ManifestCommandKey = keyof typeof MANIFEST_COMMANDS;
 export type SessionCommandKey = keyof typeof SESSION_COMMANDS;
 export type ReproduceCommandKey = keyof typeof REPRODUCE_COMMANDS;
 export type CoverageCommandKey = keyof typeof COVERAGE_COMMANDS;
+export type LogCommandKey = keyof typeof LOG_COMMANDS;
