@@ -12,7 +12,8 @@
 //    (c) an empty folder: welcome view -> "Create repro.yaml" -> editor + tree;
 //    (d) a session from the Sessions view on the real engine, stopped without leftovers;
 //    (e) a reproduce link through "Developer: Open URL": confirmation, cancel, reproduce, stop;
-//    (f) the Data Coverage view: an uncovered column and its "Add Suggested Rule" quick fix.
+//    (f) the Data Coverage view: an uncovered column and its "Add Suggested Rule" quick fix;
+//    (i) the log viewer on a running session: web and db lines, a service toggle, a filter.
 // 3. In-host phase: the mocha suite of test/e2e/suite INSIDE the extension host of a second
 //    code-server (--vscode-option enable-smoke-test-driver, which also hides toasts, hence the
 //    separate server), opened with ?payload=[["extensionDevelopmentPath",..],["extensionTestsPath",..]];
@@ -247,6 +248,30 @@ async function removeFromEngine(session) { // clean-up after a failed check, so 
   for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => {});
   for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => {});
 }
+/** A copy of the sample project whose session is named `session` (unique to the scenario). */
+function sessionWorkspace(name, session) {
+  const ws = sampleCopy(name, { withModules: true });
+  const manifest = path.join(ws, 'repro.yaml');
+  fs.writeFileSync(manifest, fs.readFileSync(manifest, 'utf8').replace(/name: shop\b/, `name: ${session}`));
+  return ws;
+}
+/** "Start Session" in the Sessions view, until web, db and cache are healthy; the tree rows. */
+async function startSampleSession(page, session) {
+  await openReproView(page);
+  await expectRows(page, ['Apps', 'web nodejs:20']);
+  await viewAction(page, 'Sessions', 'Start Session');
+  return waitRows(page, (r) => r.some((x) => x.startsWith(`${session} `))
+    && ['web', 'db', 'cache'].every((svc) => r.some((x) => x.startsWith(`${svc} healthy`))), 180000);
+}
+/** "Stop Session" on the session's row, until the row is gone; then nothing of it may be on the engine. */
+async function stopSessionFromRow(page, session) {
+  const row = page.locator(ROWS, { hasText: session }).first();
+  await row.hover();
+  await row.locator('.action-label[aria-label="Stop Session"]').click({ timeout: 10000 });
+  await waitRows(page, (r) => !r.some((x) => x.startsWith(`${session} `)), 60000);
+  const left = await engineObjects(session);
+  if (left.length) throw new Error(`left on the engine: ${left.join(', ')}`);
+}
 async function openWorkbench(browser, cs, folder) {
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } }); // fresh browser storage
   const page = await ctx.newPage();
@@ -418,20 +443,14 @@ try {
     }
     // (d) a session on the real engine from the Sessions view, and nothing left after stopping it
     if (only('d')) {
-      const ws = sampleCopy('sample-shop-session', { withModules: true });
       const session = `e2e-${process.pid}`;
-      const manifest = path.join(ws, 'repro.yaml');
-      fs.writeFileSync(manifest, fs.readFileSync(manifest, 'utf8').replace(/name: shop\b/, `name: ${session}`));
+      const ws = sessionWorkspace('sample-shop-session', session);
       const { ctx, page } = await openWorkbench(browser, cs, ws);
       onFail = failShot(page);
       let appPort;
       try {
         await check('(d) "Start Session" brings the sample stack up and the Sessions view shows every service healthy with its ports', async () => {
-          await openReproView(page);
-          await expectRows(page, ['Apps', 'web nodejs:20']);
-          await viewAction(page, 'Sessions', 'Start Session');
-          const rows = await waitRows(page, (r) => r.some((x) => x.startsWith(`${session} `))
-            && ['web', 'db', 'cache'].every((svc) => r.some((x) => x.startsWith(`${svc} healthy`))), 180000);
+          const rows = await startSampleSession(page, session);
           const web = rows.find((x) => x.startsWith('web healthy'));
           appPort = Number(/http 127\.0\.0\.1:(\d+)/.exec(web)?.[1]);
           if (!appPort) throw new Error(`no http port on the web row: ${web}`);
@@ -445,12 +464,7 @@ try {
           await shot(page, 'sessions.png');
         });
         await check('(d) "Stop Session" on the session row removes every container, network and volume of the session', async () => {
-          const row = page.locator(ROWS, { hasText: session }).first();
-          await row.hover();
-          await row.locator('.action-label[aria-label="Stop Session"]').click({ timeout: 10000 });
-          await waitRows(page, (r) => !r.some((x) => x.startsWith(`${session} `)), 60000);
-          const left = await engineObjects(session);
-          if (left.length) throw new Error(`left on the engine: ${left.join(', ')}`);
+          await stopSessionFromRow(page, session);
         });
       } finally {
         await removeFromEngine(session);
@@ -581,6 +595,75 @@ try {
           if (left.length) throw new Error(`left on the engine: ${left.join(', ')}`);
           if (worktrees().length) throw new Error(`worktree left: ${worktrees().join(', ')}`);
           if (!fs.existsSync(path.join(home, 'sessions', session, 'receipt.md'))) throw new Error('the receipt was removed');
+        });
+      } finally {
+        await removeFromEngine(session);
+        await ctx.close();
+      }
+    }
+    // (i) the log viewer: a session's services in one stream, a toggle per service, a filter
+    if (only('i')) {
+      const session = `e2e-logs-${process.pid}`;
+      const ws = sessionWorkspace('sample-shop-logs', session);
+      const { ctx, page } = await openWorkbench(browser, cs, ws);
+      onFail = failShot(page);
+      const viewer = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+      /** The viewer's rows as "service text" (time left out). */
+      const logRows = () => viewer.locator('.row:not([hidden])').evaluateAll((rows) => rows.map((r) =>
+        `${r.querySelector('.svc')?.textContent ?? ''} ${r.querySelector('.text')?.textContent ?? ''}`));
+      async function waitLogRows(ok, ms, what) {
+        const started = Date.now();
+        let rows = [];
+        for (;;) {
+          rows = await logRows().catch(() => []);
+          if (ok(rows)) return rows;
+          if (Date.now() - started > ms) throw new Error(`log viewer rows after ${ms} ms, expected ${what}:\n${rows.slice(-15).join('\n')}`);
+          await sleep(250);
+        }
+      }
+      let appPort;
+      try {
+        await check('(i) "Show Log Viewer" on a running session\'s row shows lines from the app (web) and the database (db) in one stream', async () => {
+          const rows = await startSampleSession(page, session);
+          appPort = Number(/http 127\.0\.0\.1:(\d+)/.exec(rows.find((x) => x.startsWith('web healthy')))?.[1]);
+          // A few requests, the incident's failing one among them, so the app has something to say.
+          for (const p of ['/health', '/customers/137/badge', '/health', '/customers/1/badge']) await fetch(`http://127.0.0.1:${appPort}${p}`).catch(() => {});
+          const row = page.locator(ROWS, { hasText: session }).first();
+          await row.hover();
+          await row.locator('.action-label[aria-label="Show Log Viewer"]').click({ timeout: 10000 });
+          await page.locator('.part.editor .tab.active', { hasText: `Logs: ${session}` }).waitFor({ timeout: 20000 });
+          await waitLogRows((r) => r.some((x) => /^web .*listening on :3000/.test(x)) && r.some((x) => /^db .*database system is ready to accept connections/.test(x)), 30000,
+            'web "listening on :3000" and db "ready to accept connections"');
+          const services = await viewer.locator('button.service .name').allTextContents();
+          for (const s of ['web', 'db', 'cache']) if (!services.includes(s)) throw new Error(`no toggle for ${s}: ${services.join(', ')}`);
+          await widenSidebar(page, 420);
+          await shot(page, 'log-viewer.png');
+        });
+        await check('(i) switching db off hides its lines and keeps the others; switching it on brings them back', async () => {
+          await viewer.locator('button.service', { hasText: 'db' }).click();
+          await viewer.locator('button.service[aria-pressed="false"]', { hasText: 'db' }).waitFor({ timeout: 5000 });
+          const rows = await waitLogRows((r) => r.length > 0 && r.every((x) => !x.startsWith('db ')), 10000, 'no db rows');
+          if (!rows.some((x) => x.startsWith('web '))) throw new Error(`web rows gone too:\n${rows.join('\n')}`);
+          await viewer.locator('button.service', { hasText: 'db' }).click();
+          await waitLogRows((r) => r.some((x) => x.startsWith('db ')), 10000, 'db rows again');
+        });
+        await check('(i) Ctrl+F and a filter show only matching lines, the match marked; Escape clears it', async () => {
+          await viewer.locator('.viewport').click();
+          await page.keyboard.press('Control+f');
+          const input = viewer.locator('input.filter-input');
+          await input.waitFor({ state: 'visible' });
+          if (!(await input.evaluate((e) => e === document.activeElement))) throw new Error('Ctrl+F did not focus the filter');
+          await page.keyboard.type('listening');
+          const rows = await waitLogRows((r) => r.length >= 1 && r.every((x) => /listening/i.test(x)), 10000, 'only "listening" lines');
+          if (!rows.some((x) => x.startsWith('web '))) throw new Error(`no web line matches:\n${rows.join('\n')}`);
+          const marked = await viewer.locator('.row:not([hidden]) mark').first().textContent();
+          if (marked?.toLowerCase() !== 'listening') throw new Error(`marked ${JSON.stringify(marked)}`);
+          await page.keyboard.press('Escape');
+          await waitLogRows((r) => r.some((x) => x.startsWith('db ')), 10000, 'every line again');
+        });
+        await check('(i) Stop Session leaves nothing on the engine, and the open viewer marks the services stopped', async () => {
+          await stopSessionFromRow(page, session);
+          await viewer.locator('button.service .stopped').first().waitFor({ timeout: 15000 });
         });
       } finally {
         await removeFromEngine(session);

@@ -39,10 +39,13 @@ export function detectLevel(text: string): LogLevel | undefined {
     if (m[2] !== undefined) return numericLevel(Number(m[2]));
     return WORDS[m[1]!.toLowerCase()];
   }
-  if ((m = REDIS.exec(text))) return REDIS_LEVELS[m[1]!];
-  if ((m = POSTGRES.exec(text))) return WORDS[m[1]!.replace(/\d$/, '').toLowerCase()];
-  if ((m = LOGFMT_LEVEL.exec(text))) return WORDS[m[2]!.toLowerCase()];
-  if ((m = BRACKETED.exec(text))) return WORDS[m[1]!.toLowerCase()];
+  // Each shape is looked for only when the character it needs is in the line: most lines pay
+  // for a few indexOf calls, not six regular expressions.
+  const c0 = text.charCodeAt(0);
+  if (c0 >= 48 && c0 <= 57 && (m = REDIS.exec(text))) return REDIS_LEVELS[m[1]!];
+  if (text.includes(':  ') && (m = POSTGRES.exec(text))) return WORDS[m[1]!.replace(/\d$/, '').toLowerCase()];
+  if (text.includes('=') && (m = LOGFMT_LEVEL.exec(text))) return WORDS[m[2]!.toLowerCase()];
+  if (text.includes('[') && (m = BRACKETED.exec(text))) return WORDS[m[1]!.toLowerCase()];
   if ((m = LEADING.exec(text))) return WORDS[m[1]!.toLowerCase()];
   return undefined;
 }

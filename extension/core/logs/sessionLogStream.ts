@@ -14,7 +14,7 @@ import { RingBuffer } from './ringBuffer';
 export interface SessionLogStreamOptions {
   /** Lines kept (the newest); older ones are dropped and counted. Default 20000. */
   bufferLines?: number;
-  /** History read from each container when the stream starts. Default 1000. */
+  /** History read from each container running when the stream starts (one that starts later is read whole). Default 1000. */
   tail?: number;
   /** A batch every this many milliseconds at most... */
   batchMs?: number;
@@ -99,10 +99,10 @@ export class SessionLogStream {
     const attrs = e.Actor?.Attributes ?? {};
     const labels: Record<string, string> = {};
     for (const [k, v] of Object.entries(attrs)) if (typeof v === 'string') labels[k] = v;
-    if (id) this.follow(id, labels);
+    if (id) this.follow(id, labels, true);
   }
 
-  private follow(id: string, labels: Record<string, string>): void {
+  private follow(id: string, labels: Record<string, string>, fromStart = false): void {
     if (this.abort.signal.aborted) return;
     const role = labels[LABEL.role] ?? '';
     if (role === 'gateway') return;
@@ -125,7 +125,8 @@ export class SessionLogStream {
       this.pending.push(toSessionLine(entry.service, l.stream, l.time, l.text));
       this.batcher.add();
     };
-    const opts = again ? { follow: true, since: Math.floor(cutoff / 1000), signal: this.abort.signal } : { follow: true, tail: this.opts.tail, signal: this.abort.signal };
+    const opts = again ? { follow: true, since: Math.floor(cutoff / 1000), signal: this.abort.signal }
+      : { follow: true, signal: this.abort.signal, ...(fromStart ? {} : { tail: this.opts.tail }) };
     streamLogs(this.docker, id, onLine, opts)
       .catch((e: unknown) => {
         if (!this.abort.signal.aborted && (e as { statusCode?: number }).statusCode !== 404) this.opts.onError?.(`cannot read the logs of ${entry.service}: ${(e as Error).message}`);

@@ -18,12 +18,12 @@ const ZERO = /^0+$/;
 
 export function detectTraceId(text: string): TraceMatch | undefined {
   if (text.length < 16) return undefined;
-  let m = TRACEPARENT.exec(text);
+  let m = text.includes('00-') ? TRACEPARENT.exec(text) : null;
   if (m && !ZERO.test(m[1]!)) {
     const start = m.index + 3;
     return { id: m[1]!.toLowerCase(), start, end: start + 32 };
   }
-  m = FIELD.exec(text);
+  m = /race/i.test(text) ? FIELD.exec(text) : null;
   if (m && !ZERO.test(m[1]!)) {
     const start = m.index + m[0].length - m[1]!.length;
     return { id: normalise(m[1]!), start, end: start + m[1]!.length };
