@@ -69,7 +69,9 @@ class LogViewerPanel {
 
   async start(): Promise<void> {
     try {
-      await this.stream.start();
+      if (!await this.stream.start()) {
+        this.post({ type: 'status', kind: 'info', text: `no container of ${this.session} is on the engine yet; its lines appear when one starts` });
+      }
       this.log.info(`[logs ${this.session}] following ${this.stream.services().map((s) => s.service).join(', ') || 'no container yet'}`);
     } catch (e) {
       const message = `cannot follow the session's containers: ${(e as Error).message}`;

@@ -255,13 +255,19 @@ function sessionWorkspace(name, session) {
   fs.writeFileSync(manifest, fs.readFileSync(manifest, 'utf8').replace(/name: shop\b/, `name: ${session}`));
   return ws;
 }
-/** "Start Session" in the Sessions view, until web, db and cache are healthy; the tree rows. */
+/**
+ * "Start Session" in the Sessions view, until this session's web, db, cache and gateway are up
+ * (other sessions may be on the engine too); the session's row and its container rows.
+ */
 async function startSampleSession(page, session) {
   await openReproView(page);
   await expectRows(page, ['Apps', 'web nodejs:20']);
   await viewAction(page, 'Sessions', 'Start Session');
-  return waitRows(page, (r) => r.some((x) => x.startsWith(`${session} `))
-    && ['web', 'db', 'cache'].every((svc) => r.some((x) => x.startsWith(`${svc} healthy`))), 180000);
+  const rows = await waitRows(page, (r) => r.includes(`${session} 4 up`), 180000);
+  const at = rows.indexOf(`${session} 4 up`);
+  const own = rows.slice(at, at + 5);
+  if (!['web', 'db', 'cache'].every((svc) => own.some((x) => x.startsWith(`${svc} healthy`)))) throw new Error(`session rows: ${JSON.stringify(own)}`);
+  return own;
 }
 /** "Stop Session" on the session's row, until the row is gone; then nothing of it may be on the engine. */
 async function stopSessionFromRow(page, session) {

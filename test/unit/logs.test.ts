@@ -1,6 +1,8 @@
 // The log viewer's pure parts: the ring buffer, batching, the feed's flow control, level and
 // trace-id detection on real shapes of log lines, the filter, and the message protocol's guards.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { Batcher } from '../../extension/core/logs/batcher';
 import { compileFilter, EMPTY_FILTER, filteredText, isLogFilterState, type LogFilterState } from '../../extension/core/logs/filter';
@@ -10,6 +12,7 @@ import { MAX_LINE_CHARS, toSessionLine, type SessionLogLine } from '../../extens
 import { RingBuffer } from '../../extension/core/logs/ringBuffer';
 import { detectTraceId } from '../../extension/core/logs/traceId';
 import { isLogHostMessage, isLogViewerMessage } from '../../webview/logProtocol';
+import { ROOT } from './helpers';
 
 const line = (service: string, text: string, time = 0): SessionLogLine => toSessionLine(service, 'stdout', time, text);
 
@@ -161,4 +164,14 @@ test('the protocol\'s guards accept what each side sends and refuse anything els
   assert.ok(isLogHostMessage({ type: 'init', session: 's', bufferLines: 10, services: [{ service: 'web', role: 'app', state: 'following' }] }));
   assert.ok(!isLogHostMessage({ type: 'init', session: 's', bufferLines: 0, services: [] }));
   assert.ok(!isLogFilterState({ ...EMPTY_FILTER, minLevel: 'loud' }));
+});
+
+test('the log viewer\'s bundle and stylesheet ship in the VSIX', () => {
+  const ignore = readFileSync(join(ROOT, '.vscodeignore'), 'utf8').split('\n').map((l) => l.trim());
+  assert.ok(ignore.includes('!dist/logViewer.js'), '.vscodeignore must keep dist/logViewer.js');
+  assert.ok(ignore.includes('!media/**'), '.vscodeignore must keep media/ (logViewer.css)');
+  const panel = readFileSync(join(ROOT, 'extension/ui/logViewerPanel.ts'), 'utf8');
+  assert.match(panel, /'logViewer\.js'/);
+  assert.match(panel, /'logViewer\.css'/);
+  assert.doesNotMatch(panel, /unsafe-inline|unsafe-eval/, 'the CSP allows no inline code');
 });

@@ -54,12 +54,12 @@ export class SessionLogStream {
     this.batcher = new Batcher({ intervalMs: this.opts.batchMs, maxPending: this.opts.batchLines, flush: () => this.flush() });
   }
 
-  /** Starts following; resolves once every container present now is being read. */
-  async start(): Promise<void> {
+  /** Starts following; resolves, with how many containers it found, once each is being read. */
+  async start(): Promise<number> {
     const label = `${LABEL.session}=${this.session}`;
     // Events first, then the list: a container starting in between is seen by one of them.
     const events = await this.docker.getEvents({ filters: { label: [label], type: ['container'], event: ['start'] } });
-    if (this.abort.signal.aborted) { destroy(events); return; }
+    if (this.abort.signal.aborted) { destroy(events); return 0; }
     this.events = events;
     let rest = '';
     events.on('data', (chunk: Buffer) => {
@@ -73,7 +73,9 @@ export class SessionLogStream {
     });
     events.on('error', (e: Error) => { if (!this.abort.signal.aborted) this.opts.onError?.(`engine events stopped: ${e.message}`); });
     const list = await this.docker.listContainers({ all: true, filters: { label: [label] } });
-    for (const c of list.sort((a, b) => a.Created - b.Created)) this.follow(c.Id, c.Labels);
+    const followed = list.filter((c) => c.Labels[LABEL.role] !== 'gateway').sort((a, b) => a.Created - b.Created);
+    for (const c of followed) this.follow(c.Id, c.Labels);
+    return followed.length;
   }
 
   services(): ServiceLogState[] {
