@@ -75,7 +75,8 @@ const builds = [
   },
   {
     ...common,
-    entryPoints: { webview: 'webview/main.ts' },
+    // Each webview its own bundle: dist/webview.js, and the log viewer's dist/logViewer.js.
+    entryPoints: { webview: 'webview/main.ts', logViewer: 'webview/logViewer.ts' },
     outdir: 'dist',
     platform: 'browser',
     format: 'iife',

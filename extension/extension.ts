@@ -7,6 +7,7 @@ import { registerDebugCommands } from './ui/debugCommands';
 import { DebugController } from './ui/debugController';
 import { EngineProvider } from './ui/engine';
 import { registerCoverageCommands } from './ui/coverageCommands';
+import { registerLogViewerCommands } from './ui/logViewerCommands';
 import { CoverageTreeProvider } from './ui/coverageTree';
 import { registerReproduce } from './ui/reproduceCommands';
 import { isLeftOver, registerSessionCommands } from './ui/sessionCommands';
@@ -50,6 +51,8 @@ export function activate(context: vscode.ExtensionContext): ReproApi {
   // The debugger: attach with no launch.json, breakpoints at the alert's frames, replay.
   const debug = new DebugController(engine, log);
   context.subscriptions.push(debug, registerDebugCommands({ controller: debug, log }));
+  // The log viewer: a session's merged log in a webview, one panel per session.
+  context.subscriptions.push(registerLogViewerCommands({ extensionUri: context.extensionUri, engine, sessions, log }));
   // The coverage scan reads the dump: only when the Data Coverage view asks for it.
   const coverage = new CoverageTreeProvider(store, log);
   context.subscriptions.push(

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 echo "== bundles (production build)"
 node esbuild.mjs --production >/dev/null
-for f in dist/extension.js dist/webview.js dist/cli.js dist/ssh-transport.js; do
+for f in dist/extension.js dist/webview.js dist/logViewer.js dist/cli.js dist/ssh-transport.js; do
   printf '  %-20s %8.1f KB\n' "$f" "$(( $(stat -c %s "$f") ))e-3"
 done
 ext=$(stat -c %s dist/extension.js)
@@ -59,3 +59,7 @@ if [ -s "$out.debug.json" ]; then
   ' "$out.debug.json"
 fi
 rm -f "$out.debug.json"
+echo "== log pipeline (a container writing as fast as it can -> session stream -> log viewer in Chromium)"
+bash scripts/provision/engine.sh >/dev/null && bash scripts/provision/images.sh >/dev/null
+bash scripts/provision/vscode.sh >/dev/null # chromium
+node --expose-gc out/test/bench/logs.bench.js 200000

@@ -51,9 +51,14 @@ export const DEBUG_COMMANDS = {
   replayRequest: 'repro.replayRequest',
 } as const;
 
+// ---- the log viewer ----
+export const LOG_COMMANDS = {
+  showLogViewer: 'repro.showLogViewer',
+} as const;
+
 export const COMMANDS = {
   ...MANIFEST_COMMANDS, ...SESSION_COMMANDS, ...REPRODUCE_COMMANDS, ...COVERAGE_COMMANDS, ...PARITY_COMMANDS,
-  ...DEBUG_COMMANDS,
+  ...DEBUG_COMMANDS, ...LOG_COMMANDS,
 } as const;
 
 export type CommandKey = keyof typeof COMMANDS;
@@ -64,3 +69,4 @@ export type ReproduceCommandKey = keyof typeof REPRODUCE_COMMANDS;
 export type CoverageCommandKey = keyof typeof COVERAGE_COMMANDS;
 export type ParityCommandKey = keyof typeof PARITY_COMMANDS;
 export type DebugCommandKey = keyof typeof DEBUG_COMMANDS;
+export type LogCommandKey = keyof typeof LOG_COMMANDS;

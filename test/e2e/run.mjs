@@ -15,6 +15,7 @@
 //    (f) the Data Coverage view: an uncovered column and its "Add Suggested Rule" quick fix;
 //    (g) the Parity view: production's published state drifts from repro.yaml; one fix.
 //    (h) the debugger: "Attach Debugger", "Replay Request", stopped at the alert's frame.
+//    (i) the log viewer on a running session: web and db lines, a service toggle, a filter.
 // 3. In-host phase: the mocha suite of test/e2e/suite INSIDE the extension host of a second
 //    code-server (--vscode-option enable-smoke-test-driver, which also hides toasts, hence the
 //    separate server), opened with ?payload=[["extensionDevelopmentPath",..],["extensionTestsPath",..]];
@@ -698,6 +699,93 @@ try {
           await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30000 });
           const left = await engineObjects(session);
           if (left.length) throw new Error(`left on the engine: ${left.join(', ')}`);
+        });
+      } finally {
+        await removeFromEngine(session);
+        await ctx.close();
+      }
+    }
+    // (i) the log viewer: a session's services in one stream, a toggle per service, a filter
+    if (only('i')) {
+      const session = `e2e-logs-${process.pid}`;
+      const ws = sessionWorkspace('sample-shop-logs', session);
+      const { ctx, page } = await openWorkbench(browser, cs, ws);
+      onFail = failShot(page);
+      const viewer = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+      /** The viewer's rows as "service text" (time left out). */
+      const logRows = () => viewer.locator('.row:not([hidden])').evaluateAll((rows) => rows.map((r) =>
+        `${r.querySelector('.svc')?.textContent ?? ''} ${r.querySelector('.text')?.textContent ?? ''}`));
+      async function waitLogRows(ok, ms, what) {
+        const started = Date.now();
+        let rows = [];
+        for (;;) {
+          rows = await logRows().catch(() => []);
+          if (ok(rows)) return rows;
+          if (Date.now() - started > ms) throw new Error(`log viewer rows after ${ms} ms, expected ${what}:\n${rows.slice(-15).join('\n')}`);
+          await sleep(250);
+        }
+      }
+      let appPort;
+      try {
+        await check('(i) "Show Log Viewer" on a running session\'s row shows lines from the app (web) and the database (db) in one stream', async () => {
+          const rows = await startSampleSession(page, session);
+          appPort = Number(/http 127\.0\.0\.1:(\d+)/.exec(rows.find((x) => x.startsWith('web healthy')))?.[1]);
+          const row = page.locator(ROWS, { hasText: session }).first();
+          await row.hover();
+          await row.locator('.action-label[aria-label="Show Log Viewer"]').click({ timeout: 10000 });
+          // A row the tree replaced between hover and click (engine events refresh it) reaches the
+          // command without its node, and the command asks which session: answer as a user would.
+          const tab = page.locator('.part.editor .tab.active', { hasText: `Logs: ${session}` });
+          const picker = page.locator('.quick-input-widget', { hasText: 'Show the logs of which session?' });
+          await tab.or(picker).first().waitFor({ timeout: 20000 });
+          if (await picker.isVisible()) await picker.locator('.monaco-list-row', { hasText: session }).first().click();
+          await tab.waitFor({ timeout: 20000 });
+          // Every service has a chip counting its lines.
+          const started = Date.now();
+          for (;;) {
+            const chips = await viewer.locator('button.service').allTextContents().catch(() => []);
+            if (['web', 'db', 'cache'].every((s) => chips.some((c) => new RegExp(`^${s}[1-9]`).test(c.replace(/[\s,]/g, ''))))) break;
+            if (Date.now() - started > 30000) throw new Error(`service chips: ${JSON.stringify(chips)}`);
+            await sleep(250);
+          }
+          // The list draws only the rows in view: a filter brings the start-up lines of web and db together.
+          await viewer.locator('button.toggle[aria-label^="Use Regular Expression"]').click();
+          await viewer.locator('input.filter-input').fill('listening on :3000|ready to accept connections');
+          await waitLogRows((r) => r.some((x) => /^web .*listening on :3000/.test(x)) && r.some((x) => /^db .*database system is ready to accept connections/.test(x)), 30000,
+            'web "listening on :3000" and db "ready to accept connections"');
+          await viewer.locator('input.filter-input').press('Escape');
+          await viewer.locator('button.toggle[aria-label^="Use Regular Expression"]').click();
+          // A few requests, the incident's failing one among them: the newest lines, followed.
+          for (const p of ['/health', '/customers/137/badge', '/health', '/customers/1/badge', '/health']) await fetch(`http://127.0.0.1:${appPort}${p}`).catch(() => {});
+          await waitLogRows((r) => r.at(-1)?.startsWith('web GET /health 200'), 30000, 'the last request at the bottom');
+          await widenSidebar(page, 420);
+          await shot(page, 'log-viewer.png');
+        });
+        await check('(i) switching db off hides its lines and keeps the others; switching it on brings them back', async () => {
+          await viewer.locator('button.service', { hasText: 'db' }).click();
+          await viewer.locator('button.service[aria-pressed="false"]', { hasText: 'db' }).waitFor({ timeout: 5000 });
+          const rows = await waitLogRows((r) => r.length > 0 && r.every((x) => !x.startsWith('db ')), 10000, 'no db rows');
+          if (!rows.some((x) => x.startsWith('web '))) throw new Error(`web rows gone too:\n${rows.join('\n')}`);
+          await viewer.locator('button.service', { hasText: 'db' }).click();
+          await waitLogRows((r) => r.some((x) => x.startsWith('db ')), 10000, 'db rows again');
+        });
+        await check('(i) Ctrl+F and a filter show only matching lines, the match marked; Escape clears it', async () => {
+          await viewer.locator('.viewport').click();
+          await page.keyboard.press('Control+f');
+          const input = viewer.locator('input.filter-input');
+          await input.waitFor({ state: 'visible' });
+          if (!(await input.evaluate((e) => e === document.activeElement))) throw new Error('Ctrl+F did not focus the filter');
+          await page.keyboard.type('listening');
+          const rows = await waitLogRows((r) => r.length >= 1 && r.every((x) => /listening/i.test(x)), 10000, 'only "listening" lines');
+          if (!rows.some((x) => x.startsWith('web '))) throw new Error(`no web line matches:\n${rows.join('\n')}`);
+          const marked = await viewer.locator('.row:not([hidden]) mark').first().textContent();
+          if (marked?.toLowerCase() !== 'listening') throw new Error(`marked ${JSON.stringify(marked)}`);
+          await page.keyboard.press('Escape');
+          await waitLogRows((r) => r.some((x) => x.startsWith('db ')), 10000, 'every line again');
+        });
+        await check('(i) Stop Session leaves nothing on the engine, and the open viewer marks the services stopped', async () => {
+          await stopSessionFromRow(page, session);
+          await viewer.locator('button.service .stopped').first().waitFor({ timeout: 15000 });
         });
       } finally {
         await removeFromEngine(session);

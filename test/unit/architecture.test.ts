@@ -26,8 +26,8 @@ test('every command in package.json is registered, and every registered command 
   assert.deepEqual(declared, [...Object.values(COMMANDS)].sort() as string[]);
   // every ui/*Commands.ts file registers handlers; each declared command needs one of them
   const ui = path.join(ROOT, 'extension/ui');
-  const source = ['commands.ts', ...fs.readdirSync(ui).filter((f) => /^[a-z]+Commands\.ts$/.test(f))].map((f) => fs.readFileSync(path.join(ui, f), 'utf8')).join('
-');
+  const source = ['commands.ts', ...fs.readdirSync(ui).filter((f) => /^[a-z][A-Za-z]*Commands\.ts$/.test(f))]
+    .map((f) => fs.readFileSync(path.join(ui, f), 'utf8')).join('\n');
   for (const key of Object.keys(COMMANDS)) assert.match(source, new RegExp(`\\b${key}:`), `no handler for ${key}`);
   for (const [menu, items] of Object.entries(pkg.contributes.menus)) {
     for (const item of items) assert.ok(declared.includes(item.command), `${menu} names undeclared ${item.command}`);

@@ -16,6 +16,8 @@ export interface LogOptions {
   follow?: boolean;
   /** Only the last N lines ("all" by default). */
   tail?: number;
+  /** Only lines logged at or after this time (seconds since the epoch). */
+  since?: number;
   signal?: AbortSignal;
 }
 
@@ -79,7 +81,11 @@ export async function streamLogs(docker: Docker, id: string, onLine: (l: LogLine
   const container = docker.getContainer(id);
   const info = await container.inspect();
   const tty = Boolean(info.Config.Tty);
-  const common = { stdout: true, stderr: true, timestamps: true, ...(opts.tail !== undefined ? { tail: opts.tail } : {}) };
+  const common = {
+    stdout: true, stderr: true, timestamps: true,
+    ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
+    ...(opts.since !== undefined ? { since: opts.since } : {}),
+  };
   const out = lineSplitter('stdout', onLine, !tty);
   const err = lineSplitter('stderr', onLine, !tty);
   if (!opts.follow) {
