@@ -36,7 +36,33 @@ export const COVERAGE_COMMANDS = {
   setDataSourceSecret: 'repro.setDataSourceSecret',
 } as const;
 
-export const COMMANDS = { ...MANIFEST_COMMANDS, ...SESSION_COMMANDS, ...REPRODUCE_COMMANDS, ...COVERAGE_COMMANDS } as const;
+// The Incidents view (incidentCommands.ts).
+export const INCIDENT_COMMANDS = {
+  reproduceIncidentAgain: 'repro.reproduceIncidentAgain',
+  copyIncidentLink: 'repro.copyIncidentLink',
+  openIncidentReceipt: 'repro.openIncidentReceipt',
+  removeIncident: 'repro.removeIncident',
+  clearIncidents: 'repro.clearIncidents',
+  refreshIncidents: 'repro.refreshIncidents',
+} as const;
+
+// The session panel under each session and the status bar item (sessionPanelCommands.ts).
+export const PANEL_COMMANDS = {
+  showSessionActions: 'repro.showSessionActions',
+  openWorktree: 'repro.openWorktree',
+  openWorktreeInNewWindow: 'repro.openWorktreeInNewWindow',
+  addWorktreeToWorkspace: 'repro.addWorktreeToWorkspace',
+  openIncidentAlert: 'repro.openIncidentAlert',
+} as const;
+
+/** Commands other parts of Repro contribute that the session panel offers when they are there. */
+export const PEER_COMMANDS = {
+  showLogViewer: 'repro.showLogViewer',
+  attachDebugger: 'repro.attachDebugger',
+  replayRequest: 'repro.replayRequest',
+} as const;
+
+export const COMMANDS = { ...MANIFEST_COMMANDS, ...SESSION_COMMANDS, ...REPRODUCE_COMMANDS, ...COVERAGE_COMMANDS, ...INCIDENT_COMMANDS, ...PANEL_COMMANDS } as const;
 
 export type CommandKey = keyof typeof COMMANDS;
 export type CommandId = (typeof COMMANDS)[CommandKey];
@@ -44,3 +70,5 @@ export type ManifestCommandKey = keyof typeof MANIFEST_COMMANDS;
 export type SessionCommandKey = keyof typeof SESSION_COMMANDS;
 export type ReproduceCommandKey = keyof typeof REPRODUCE_COMMANDS;
 export type CoverageCommandKey = keyof typeof COVERAGE_COMMANDS;
+export type IncidentCommandKey = keyof typeof INCIDENT_COMMANDS;
+export type PanelCommandKey = keyof typeof PANEL_COMMANDS;

@@ -23,7 +23,7 @@ test('every command in package.json is registered, and every registered command 
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { contributes: { commands: { command: string }[]; menus: Record<string, { command: string }[]> } };
   const declared: string[] = pkg.contributes.commands.map((c) => c.command).sort();
   assert.deepEqual(declared, [...Object.values(COMMANDS)].sort() as string[]);
-  const source = ['commands.ts', 'sessionCommands.ts', 'reproduceCommands.ts', 'coverageCommands.ts'].map((f) => fs.readFileSync(path.join(ROOT, 'extension/ui', f), 'utf8')).join('\n');
+  const source = ['commands.ts', 'sessionCommands.ts', 'reproduceCommands.ts', 'coverageCommands.ts', 'incidentCommands.ts', 'sessionPanelCommands.ts'].map((f) => fs.readFileSync(path.join(ROOT, 'extension/ui', f), 'utf8')).join('\n');
   for (const key of Object.keys(COMMANDS)) assert.match(source, new RegExp(`\\b${key}:`), `no handler for ${key}`);
   for (const [menu, items] of Object.entries(pkg.contributes.menus)) {
     for (const item of items) assert.ok(declared.includes(item.command), `${menu} names undeclared ${item.command}`);
