@@ -36,9 +36,10 @@ export class SessionStatusBar implements vscode.Disposable {
     this.subscription = sessions.onDidChangeTreeData(() => this.update());
   }
 
-  /** The session shown: the newest running one (the one just started or reproduced). */
+  /** The session shown: the one this window started last while it is there, else the newest running one. */
   active(): SessionSummary | undefined {
-    return [...this.sessions.current()].filter(isRunning).sort((a, b) => b.created - a.created)[0];
+    const mine = this.sessions.current().find((s) => s.session === this.sessions.lastStartedHere());
+    return mine ?? [...this.sessions.current()].filter(isRunning).sort((a, b) => b.created - a.created)[0];
   }
 
   private update(): void {

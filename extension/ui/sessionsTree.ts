@@ -31,6 +31,8 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode
   /** The receipts of the sessions listed (a session started from the workspace has none). */
   private receipts = new Map<string, Receipt>();
   private readonly live = new LiveSteps();
+  /** The session this window last started or reproduced. */
+  private startedHere: string | undefined;
   private error: string | undefined;
   private events: NodeJS.ReadableStream | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
@@ -55,8 +57,18 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode
     return this.error;
   }
 
+  /** This window started `session`: it is the active one (status bar) while it runs. */
+  markStarted(session: string): void {
+    this.startedHere = session;
+  }
+
+  lastStartedHere(): string | undefined {
+    return this.startedHere;
+  }
+
   /** A reproduction's progress in this window: its steps show under its session as they run. */
   reportStep(session: string, e: ReproduceEvent): void {
+    this.startedHere = session;
     this.live.report(session, e);
     if (e.type === 'step') this.refresh(100);
   }
