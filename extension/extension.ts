@@ -51,6 +51,7 @@ export function activate(context: vscode.ExtensionContext): ReproApi {
   // ---- The Incidents view, the session panel's commands and the session's status bar item ----
   // All follow the Sessions tree's data (itself following the engine's events): no polling.
   const incidents = new IncidentsTreeProvider(history);
+  let liveSessions = '';
   context.subscriptions.push(
     history,
     incidents,
@@ -61,7 +62,9 @@ export function activate(context: vscode.ExtensionContext): ReproApi {
     sessions.onDidChangeTreeData(() => {
       const why = sessions.engineError();
       sessionsView.message = why ? why.split('\n')[0] : undefined;
-      incidents.refresh(sessions.current().map((s) => s.session));
+      // Engine events come in bursts; the incidents change only when a session comes or goes.
+      const names = sessions.current().map((s) => s.session).sort();
+      if (names.join('\n') !== liveSessions) { liveSessions = names.join('\n'); incidents.refresh(names); }
     }),
   );
   // ---- end ----

@@ -17,6 +17,9 @@ node node_modules/typescript/bin/tsc -p tsconfig.json
 echo "== manifest"
 node out/test/bench/manifest.bench.js
 
+echo "== Incidents view refresh (50 kept incidents, 200 receipts)"
+node out/test/bench/incidents.bench.js 200
+
 echo "== data scrubbing (synthetic 200 MB dump, sample rules)"
 node out/test/bench/scrub.bench.js
 

@@ -3,13 +3,15 @@
 // with its id, title, source tool, commit or release and when. The rows are what
 // core/incident/history.ts keeps in REPRO_HOME; every change is written at once, so a reload or
 // another window sees the same list.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { addEntry, entryKey, incidentRows, readHistory, removeEntry, writeHistory, type HistoryEntry, type IncidentRow, type IncidentVia } from '../core/incident/history';
+import { HISTORY_FILE, addEntry, entryKey, incidentRows, readHistory, removeEntry, writeHistory, type HistoryEntry, type IncidentRow, type IncidentVia } from '../core/incident/history';
 import type { Incident, IncidentSource } from '../core/incident/model';
 import { listReceipts } from '../core/session/lifecycle';
 import { reproHome } from '../core/session/storage';
 import type { Logger } from './logger';
-import { esc } from './sessionPanel';
+import { code, esc } from './sessionPanel';
 
 /** The history kept in REPRO_HOME, as the extension reads and changes it. */
 export class IncidentHistory implements vscode.Disposable {
@@ -19,8 +21,15 @@ export class IncidentHistory implements vscode.Disposable {
 
   constructor(private readonly log: Logger, private readonly home: () => string = reproHome) {}
 
+  /** The last read, kept while the file is unchanged (the view refreshes on engine events). */
+  private cache: { stamp: string; entries: HistoryEntry[] } | undefined;
+
   entries(): HistoryEntry[] {
-    return readHistory(this.home());
+    const file = path.join(this.home(), HISTORY_FILE);
+    let stamp = 'missing';
+    try { const st = fs.statSync(file); stamp = `${st.mtimeMs}:${st.size}:${st.ino}`; } catch { /* no history yet */ }
+    if (this.cache?.stamp !== stamp) this.cache = { stamp, entries: readHistory(this.home()) };
+    return this.cache.entries;
   }
 
   /** An incident reached Repro (it is kept whether or not it is then reproduced). */
@@ -112,12 +121,12 @@ export class IncidentsTreeProvider implements vscode.TreeDataProvider<IncidentNo
     const md = new vscode.MarkdownString(`**${esc(i.id)}**: ${esc(i.title)}  \n`);
     md.appendMarkdown(`from ${SOURCE_NAMES[i.source]}${entry?.via === 'payload-url' && entry.payloadUrl ? ` (fetched from ${esc(new URL(entry.payloadUrl).host)})` : entry?.via === 'payload' ? ' (pasted or opened payload)' : ''}`);
     md.appendMarkdown(`${i.environment ? `, ${esc(i.environment)}` : ''}${i.service ? `, service ${esc(i.service)}` : ''}  \n`);
-    if (i.commit || i.release) md.appendMarkdown(`${i.commit ? `commit \`${i.commit.slice(0, 12)}\`` : ''}${i.release ? ` release \`${esc(i.release)}\`` : ''}  \n`);
+    if (i.commit || i.release) md.appendMarkdown(`${i.commit ? `commit \`${i.commit.slice(0, 12)}\`` : ''}${i.release ? ` release ${code(i.release)}` : ''}  \n`);
     if (i.time) md.appendMarkdown(`fired ${new Date(i.time).toLocaleString()}  \n`);
-    if (i.frames.length) md.appendMarkdown(`${i.frames.length} stack frame${i.frames.length > 1 ? 's' : ''}, innermost \`${esc(i.frames[0]!.file)}:${i.frames[0]!.line}\`  \n`);
-    if (i.request) md.appendMarkdown(`request \`${i.request.method} ${esc(i.request.path.slice(0, 80))}\`  \n`);
-    md.appendMarkdown(entry ? `received ${new Date(entry.receivedAt).toLocaleString()}` : 'reproduced from the command line');
-    if (receipt) md.appendMarkdown(`  \n${receipt.endedAt ? 'reproduced' : running ? 'running' : 'reproduced'} as \`${esc(receipt.session)}\` in ${(receipt.totalMs / 1000).toFixed(1)} s`);
+    if (i.frames.length) md.appendMarkdown(`${i.frames.length} stack frame${i.frames.length > 1 ? 's' : ''}, innermost ${code(`${i.frames[0]!.file}:${i.frames[0]!.line}`)}  \n`);
+    if (i.request) md.appendMarkdown(`request ${code(`${i.request.method} ${i.request.path.slice(0, 80)}`)}  \n`);
+    md.appendMarkdown(entry ? `received ${new Date(entry.receivedAt).toLocaleString()}` : 'known from its receipt (reproduced from the command line or another window)');
+    if (receipt) md.appendMarkdown(`  \n${receipt.endedAt ? 'reproduced' : running ? 'running' : 'reproduced'} as ${code(receipt.session)} in ${(receipt.totalMs / 1000).toFixed(1)} s`);
     item.tooltip = md;
     item.accessibilityInformation = { label: `${i.title}, incident ${i.id} from ${SOURCE_NAMES[i.source]}${rev ? ` at ${rev}` : ''}, ${ago(node.row.when)}` };
     return item;

@@ -119,7 +119,7 @@ export function panelItem(node: PanelNode): vscode.TreeItem {
       const item = new vscode.TreeItem('Worktree');
       item.description = tilde(node.path);
       item.iconPath = new vscode.ThemeIcon('repo');
-      item.tooltip = new vscode.MarkdownString(`The code at the incident's commit, checked out apart from your clone:  \n\`${esc(node.path)}\`  \nClick to open it in a new window or add it to this workspace.`);
+      item.tooltip = new vscode.MarkdownString(`The code at the incident's commit, checked out apart from your clone:  \n${code(node.path)}  \nClick to open it in a new window or add it to this workspace.`);
       item.contextValue = 'sessionWorktree';
       item.command = { command: 'repro.openWorktree', title: 'Open Worktree', arguments: [node] };
       item.id = id;
@@ -138,5 +138,7 @@ export function panelItem(node: PanelNode): vscode.TreeItem {
   }
 }
 
-/** Markdown-escapes text that came from outside (an alert's title, a path). */
-export const esc = (s: string): string => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+/** Markdown-escapes text that came from outside (an alert's title, a path), $(icon) syntax included. */
+export const esc = (s: string): string => s.replace(/[\\`*_{}[\]()#+\-.!|<>$]/g, '\\$&');
+/** Text from outside as inline code (escapes do not work inside a code span: one with a backtick is escaped text instead). */
+export const code = (s: string): string => (/[`\r\n]/.test(s) ? esc(s) : `\`${s}\``);

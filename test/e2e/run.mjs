@@ -666,8 +666,8 @@ try {
             await other.locator('.monaco-tl-twistie').click();
           }
           await tidy(page);
-          await incidentRow().hover();
-          await page.locator('.monaco-hover', { hasText: 'received' }).first().waitFor({ timeout: 10000 });
+          await incidentRow().hover(); // shows the row's actions (and, when the workbench is quick enough, its tooltip)
+          await page.locator('.monaco-hover', { hasText: 'received' }).first().waitFor({ timeout: 4000 }).catch(() => {});
           await page.screenshot({ path: path.join(SHOTS, 'incidents.png') });
           log(`screenshot ${path.relative(ROOT, path.join(SHOTS, 'incidents.png'))}`);
           // the session panel with the room the Incidents view had
