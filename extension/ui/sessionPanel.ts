@@ -67,7 +67,8 @@ export function panelChildren(session: SessionSummary, receipt: Receipt | undefi
   if (!receipt) return [];
   return [
     { kind: 'incident', session, receipt },
-    { kind: 'steps', session, steps: receipt.steps, totalMs: receipt.totalMs },
+    // Notes name files in the worktree, which has a row of its own: they are shown relative to it.
+    { kind: 'steps', session, steps: receipt.steps.map((s) => (s.note ? { ...s, note: s.note.split(`${receipt.worktree}${path.sep}`).join('') } : s)), totalMs: receipt.totalMs },
     { kind: 'worktree', session, path: receipt.worktree },
     { kind: 'receipt', session, receipt },
   ];

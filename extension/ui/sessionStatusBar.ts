@@ -36,10 +36,18 @@ export class SessionStatusBar implements vscode.Disposable {
     this.subscription = sessions.onDidChangeTreeData(() => this.update());
   }
 
-  /** The session shown: the one this window started last while it is there, else the newest running one. */
+  /**
+   * The session shown: the one this window started last while it is there, else the newest
+   * running reproduction of this workspace's clone, else the newest running session.
+   */
   active(): SessionSummary | undefined {
-    const mine = this.sessions.current().find((s) => s.session === this.sessions.lastStartedHere());
-    return mine ?? [...this.sessions.current()].filter(isRunning).sort((a, b) => b.created - a.created)[0];
+    const all = this.sessions.current();
+    const startedHere = all.find((s) => s.session === this.sessions.lastStartedHere());
+    if (startedHere) return startedHere;
+    const running = [...all].filter(isRunning).sort((a, b) => b.created - a.created);
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    const ofThisClone = running.find((s) => { const clone = this.sessions.receipt(s.session)?.clone; return clone !== undefined && folders.includes(clone); });
+    return ofThisClone ?? running[0];
   }
 
   private update(): void {
