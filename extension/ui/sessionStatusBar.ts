@@ -52,7 +52,6 @@ export class SessionStatusBar implements vscode.Disposable {
 
   private update(): void {
     const s = this.active();
-    void vscode.commands.executeCommand('setContext', 'repro.hasRunningSession', this.sessions.current().some(isRunning));
     if (!s) { this.item.hide(); return; }
     const health = overallHealth(s);
     const look = LOOK[health];
