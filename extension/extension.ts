@@ -18,6 +18,10 @@ import { ManifestTreeProvider } from './ui/manifestTree';
 import { publishProblems } from './ui/problems';
 import { registerParityCommands } from './ui/parityCommands';
 import { ParityTreeProvider } from './ui/parityTree';
+import { registerIncidentCommands } from './ui/incidentCommands';
+import { IncidentHistory, IncidentsTreeProvider } from './ui/incidentsTree';
+import { registerPanelCommands } from './ui/sessionPanelCommands';
+import { SessionStatusBar } from './ui/sessionStatusBar';
 
 export interface ReproApi {
   /** Time activate() took, in milliseconds (read by the benchmark). */
@@ -41,18 +45,41 @@ export function activate(context: vscode.ExtensionContext): ReproApi {
   );
   const engine = new EngineProvider(log);
   const sessions = new SessionsTreeProvider(engine, log);
+  // The incidents that reached Repro (REPRO_HOME/incidents.json), kept as they arrive.
+  const history = new IncidentHistory(log);
+  const sessionsView = vscode.window.createTreeView('repro.sessions', { treeDataProvider: sessions });
   context.subscriptions.push(
     engine,
     sessions,
-    vscode.window.createTreeView('repro.sessions', { treeDataProvider: sessions }),
+    sessionsView,
     registerSessionCommands({ store, engine, sessions, log }),
-    registerReproduce({ engine, sessions, log, secrets: context.secrets }),
+    registerReproduce({ engine, sessions, log, secrets: context.secrets, history }),
   );
   // The debugger: attach with no launch.json, breakpoints at the alert's frames, replay.
   const debug = new DebugController(engine, log);
   context.subscriptions.push(debug, registerDebugCommands({ controller: debug, log }));
   // The log viewer: a session's merged log in a webview, one panel per session.
   context.subscriptions.push(registerLogViewerCommands({ extensionUri: context.extensionUri, engine, sessions, log }));
+  // ---- The Incidents view, the session panel's commands and the session's status bar item ----
+  // All follow the Sessions tree's data (itself following the engine's events): no polling.
+  const incidents = new IncidentsTreeProvider(history);
+  let liveSessions = '';
+  context.subscriptions.push(
+    history,
+    incidents,
+    vscode.window.createTreeView('repro.incidents', { treeDataProvider: incidents }),
+    registerIncidentCommands({ engine, sessions, log, secrets: context.secrets, history, incidents }),
+    registerPanelCommands({ sessions, history }),
+    new SessionStatusBar(sessions),
+    sessions.onDidChangeTreeData(() => {
+      const why = sessions.engineError();
+      sessionsView.message = why ? why.split('\n')[0] : undefined;
+      // Engine events come in bursts; the incidents change only when a session comes or goes.
+      const names = sessions.current().map((s) => s.session).sort();
+      if (names.join('\n') !== liveSessions) { liveSessions = names.join('\n'); incidents.refresh(names); }
+    }),
+  );
+  // ---- end ----
   // The coverage scan reads the dump: only when the Data Coverage view asks for it.
   const coverage = new CoverageTreeProvider(store, log);
   context.subscriptions.push(

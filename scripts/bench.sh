@@ -19,6 +19,8 @@ node out/test/bench/manifest.bench.js
 
 echo "== drift (generated 50-service manifest, no network)"
 node out/test/bench/drift.bench.js
+echo "== Incidents view refresh (50 kept incidents, 200 receipts)"
+node out/test/bench/incidents.bench.js 200
 
 echo "== data scrubbing (synthetic 200 MB dump, sample rules)"
 node out/test/bench/scrub.bench.js

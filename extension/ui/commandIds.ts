@@ -36,6 +36,25 @@ export const COVERAGE_COMMANDS = {
   setDataSourceSecret: 'repro.setDataSourceSecret',
 } as const;
 
+// The Incidents view (incidentCommands.ts).
+export const INCIDENT_COMMANDS = {
+  reproduceIncidentAgain: 'repro.reproduceIncidentAgain',
+  copyIncidentLink: 'repro.copyIncidentLink',
+  openIncidentReceipt: 'repro.openIncidentReceipt',
+  removeIncident: 'repro.removeIncident',
+  clearIncidents: 'repro.clearIncidents',
+  refreshIncidents: 'repro.refreshIncidents',
+} as const;
+
+// The session panel under each session and the status bar item (sessionPanelCommands.ts).
+export const PANEL_COMMANDS = {
+  showSessionActions: 'repro.showSessionActions',
+  openWorktree: 'repro.openWorktree',
+  openWorktreeInNewWindow: 'repro.openWorktreeInNewWindow',
+  addWorktreeToWorkspace: 'repro.addWorktreeToWorkspace',
+  openIncidentAlert: 'repro.openIncidentAlert',
+} as const;
+
 // The Parity view (drift between an environment, repro.yaml and the local side).
 export const PARITY_COMMANDS = {
   refreshParity: 'repro.refreshParity',
@@ -57,8 +76,8 @@ export const LOG_COMMANDS = {
 } as const;
 
 export const COMMANDS = {
-  ...MANIFEST_COMMANDS, ...SESSION_COMMANDS, ...REPRODUCE_COMMANDS, ...COVERAGE_COMMANDS, ...PARITY_COMMANDS,
-  ...DEBUG_COMMANDS, ...LOG_COMMANDS,
+  ...MANIFEST_COMMANDS, ...SESSION_COMMANDS, ...REPRODUCE_COMMANDS, ...COVERAGE_COMMANDS, ...INCIDENT_COMMANDS,
+  ...PANEL_COMMANDS, ...PARITY_COMMANDS, ...DEBUG_COMMANDS, ...LOG_COMMANDS,
 } as const;
 
 export type CommandKey = keyof typeof COMMANDS;
@@ -70,3 +89,5 @@ export type CoverageCommandKey = keyof typeof COVERAGE_COMMANDS;
 export type ParityCommandKey = keyof typeof PARITY_COMMANDS;
 export type DebugCommandKey = keyof typeof DEBUG_COMMANDS;
 export type LogCommandKey = keyof typeof LOG_COMMANDS;
+export type IncidentCommandKey = keyof typeof INCIDENT_COMMANDS;
+export type PanelCommandKey = keyof typeof PANEL_COMMANDS;

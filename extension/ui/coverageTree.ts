@@ -47,7 +47,9 @@ export class CoverageTreeProvider implements vscode.TreeDataProvider<CoverageNod
   async getChildren(node?: CoverageNode): Promise<CoverageNode[]> {
     if (!node) {
       const r = await this.results();
-      return r.length ? r.map((coverage) => ({ kind: 'service', coverage })) : [{ kind: 'note', text: 'No PostgreSQL service has a data source in repro.yaml.', icon: 'info' }];
+      if (r.length) return r.map((coverage) => ({ kind: 'service', coverage }));
+      // Without a manifest the welcome view explains what the view is for.
+      return this.store.primary()?.project.manifest ? [{ kind: 'note', text: 'No PostgreSQL service has a data source in repro.yaml.', icon: 'info' }] : [];
     }
     if (node.kind !== 'service') return [];
     const c = node.coverage;

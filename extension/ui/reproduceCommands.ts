@@ -43,7 +43,7 @@ async function handleUri(deps: ReproduceDeps, uri: vscode.Uri): Promise<void> {
     if (pick) await vscode.commands.executeCommand('workbench.action.openSettings', TRUSTED_HOSTS_SETTING);
     return;
   }
-  if (link.kind === 'incident') return reproduceIncident(deps, link.incident, link.warnings, 'a link');
+  if (link.kind === 'incident') return reproduceIncident(deps, link.incident, link.warnings, 'a link', { via: 'link' });
   const input = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Repro: fetching the alert from ${new URL(link.url).host}`, cancellable: true }, (_p, token) => {
     const abort = new AbortController();
     token.onCancellationRequested(() => abort.abort());
@@ -58,7 +58,7 @@ async function proceed(deps: ReproduceDeps, input: IncidentInput, from: string):
     await vscode.window.showErrorMessage('Repro cannot reproduce this alert', { modal: true, detail: input.error });
     return;
   }
-  return reproduceIncident(deps, input.incident, input.warnings, from);
+  return reproduceIncident(deps, input.incident, input.warnings, from, { via: input.from, ...(input.payloadUrl ? { payloadUrl: input.payloadUrl } : {}) });
 }
 
 async function reproduceFromAlert(deps: ReproduceDeps, given: string | undefined): Promise<void> {

@@ -16,6 +16,8 @@ import { describeEndpoint } from '../core/stack/engineConnection';
 import { SessionExistsError } from '../core/stack/up';
 import { readSourceSecrets } from './dataSecrets';
 import type { EngineProvider } from './engine';
+import type { IncidentHistory } from './incidentsTree';
+import type { IncidentVia } from '../core/incident/history';
 import type { Logger } from './logger';
 import { engineError } from './sessionCommands';
 import type { SessionsTreeProvider } from './sessionsTree';
@@ -26,7 +28,12 @@ export interface ReproduceDeps {
   log: Logger;
   /** VS Code's secret storage: live data sources' connection strings (see dataSecrets.ts). */
   secrets: vscode.SecretStorage;
+  /** The Incidents view's history: every incident that arrives is kept there. */
+  history?: IncidentHistory;
 }
+
+/** How an incident arrived (kept in the history); absent when it comes from the history itself. */
+export interface IncidentOrigin { via: IncidentVia; payloadUrl?: string }
 
 const STEP_TITLES: Record<string, string> = {
   resolve: 'Resolving the commit', worktree: 'Checking out the worktree', manifest: 'Reading the manifest at the commit',
@@ -36,8 +43,10 @@ const STEP_TITLES: Record<string, string> = {
 /** Sessions being started in this window: a double-clicked link must not start two. */
 const running = new Set<string>();
 
-export async function reproduceIncident(deps: ReproduceDeps, incident: Incident, warnings: string[], from: string): Promise<void> {
+export async function reproduceIncident(deps: ReproduceDeps, incident: Incident, warnings: string[], from: string, origin?: IncidentOrigin): Promise<void> {
   deps.log.info(`[reproduce ${incident.id}] from ${from}${warnings.length ? `; warnings: ${warnings.join(' | ')}` : ''}`);
+  // Kept before anything else: an incident looked at and not reproduced can be reproduced later.
+  if (origin) deps.history?.record(incident, origin.via, origin.payloadUrl);
   const repo = await findClone(incident);
   if (!repo) return;
   const project = readProject(repo.root);
@@ -84,6 +93,7 @@ async function run(deps: ReproduceDeps, incident: Incident, repo: Repository, se
       if (e.type === 'step' && e.state === 'start') progress.report({ message: `${STEP_TITLES[e.step]}…`, increment: 100 / 6 });
       if (e.type === 'detail') progress.report({ message: `${STEP_TITLES[e.step]}: ${e.message}` });
       deps.log.info(`[reproduce ${incident.id}] ${e.type === 'step' ? `${e.step} ${e.state}${e.ms !== undefined ? ` ${e.ms} ms` : ''}${e.note ? ` (${e.note})` : ''}` : `${e.step}: ${e.message}`}`);
+      deps.sessions.reportStep(session, e);
       if (e.type === 'step' && e.step === 'stack') deps.sessions.refresh(200);
     };
     try {
@@ -92,7 +102,7 @@ async function run(deps: ReproduceDeps, incident: Incident, repo: Repository, se
       return { error: e as unknown };
     } finally {
       sub.dispose();
-      deps.sessions.refresh();
+      deps.sessions.endSteps(session);
     }
   });
   if ('ok' in outcome) return reproduced(outcome.ok);

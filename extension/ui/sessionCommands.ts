@@ -60,6 +60,7 @@ async function startSession(deps: SessionDeps): Promise<void> {
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Repro: starting ${session}`, cancellable: true }, async (progress, token) => {
     const abort = new AbortController();
     const sub = token.onCancellationRequested(() => abort.abort());
+    deps.sessions.markStarted(session);
     deps.sessions.refresh(300);
     try {
       const stack = await up(conn.docker, plan, {

@@ -3,14 +3,18 @@
 // It follows the engine's event stream while visible, so states change as they happen.
 import * as vscode from 'vscode';
 import { LABEL } from '../core/stack/labels';
+import { readReceipt, type Receipt } from '../core/session/receipt';
+import type { ReproduceEvent } from '../core/session/reproduce';
+import { reproHome, sessionDir } from '../core/session/storage';
 import { listSessions, type ContainerHealth, type SessionContainer, type SessionSummary } from '../core/stack/teardown';
 import type { EngineProvider } from './engine';
 import type { Logger } from './logger';
+import { LiveSteps, panelChildren, panelItem, stepChildren, type PanelNode } from './sessionPanel';
 
 export type SessionNode =
   | { kind: 'session'; session: SessionSummary }
   | { kind: 'container'; session: SessionSummary; container: SessionContainer }
-  | { kind: 'message'; text: string; detail?: string };
+  | PanelNode;
 
 const HEALTH_ICON: Record<ContainerHealth, vscode.ThemeIcon> = {
   healthy: new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed')),
@@ -24,6 +28,11 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode
   private readonly changed = new vscode.EventEmitter<SessionNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private sessions: SessionSummary[] = [];
+  /** The receipts of the sessions listed (a session started from the workspace has none). */
+  private receipts = new Map<string, Receipt>();
+  private readonly live = new LiveSteps();
+  /** The session this window last started or reproduced. */
+  private startedHere: string | undefined;
   private error: string | undefined;
   private events: NodeJS.ReadableStream | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
@@ -38,6 +47,38 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode
     return this.sessions;
   }
 
+  /** The receipt of a listed session that is still running (not ended). */
+  receipt(session: string): Receipt | undefined {
+    return this.receipts.get(session);
+  }
+
+  /** Why the engine did not answer the last time it was asked, if it did not. */
+  engineError(): string | undefined {
+    return this.error;
+  }
+
+  /** This window started `session`: it is the active one (status bar) while it runs. */
+  markStarted(session: string): void {
+    this.startedHere = session;
+  }
+
+  lastStartedHere(): string | undefined {
+    return this.startedHere;
+  }
+
+  /** A reproduction's progress in this window: its steps show under its session as they run. */
+  reportStep(session: string, e: ReproduceEvent): void {
+    this.startedHere = session;
+    this.live.report(session, e);
+    if (e.type === 'step') this.refresh(100);
+  }
+
+  /** The reproduction ended: its receipt (or nothing) tells the story from now on. */
+  endSteps(session: string): void {
+    this.live.end(session);
+    this.refresh();
+  }
+
   /** Re-reads the engine soon (coalesces bursts of engine events). */
   refresh(delayMs = 0): void {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
@@ -49,12 +90,19 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode
       const { docker } = await this.engine.get();
       this.sessions = await listSessions(docker);
       this.error = undefined;
+      const home = reproHome();
+      this.receipts = new Map();
+      for (const s of this.sessions) {
+        const r = readReceipt(sessionDir(home, s.session));
+        if (r && !r.endedAt && r.session === s.session) this.receipts.set(s.session, r);
+      }
       this.followEvents(docker);
     } catch (e) {
       this.sessions = [];
       this.error = (e as Error).message;
     }
     void vscode.commands.executeCommand('setContext', 'repro.hasSessions', this.sessions.length > 0);
+    void vscode.commands.executeCommand('setContext', 'repro.engineUnavailable', this.error !== undefined);
     this.changed.fire(undefined);
     return this.sessions;
   }
@@ -77,32 +125,30 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode
   async getChildren(node?: SessionNode): Promise<SessionNode[]> {
     if (!node) {
       if (!this.sessions.length && !this.error) await this.load();
-      if (this.error) return [{ kind: 'message', text: 'No container engine answered', detail: this.error }];
+      // Empty, so the welcome view says how to start an engine (the view's message says why).
+      if (this.error) return [];
       return this.sessions.map((session) => ({ kind: 'session', session }));
     }
+    if (node.kind === 'steps') return stepChildren(node);
     if (node.kind !== 'session') return [];
+    const panel = panelChildren(node.session, this.receipts.get(node.session.session), this.live.get(node.session.session));
     const order = { app: 0, service: 1, gateway: 2 } as Record<string, number>;
-    return [...node.session.containers]
+    const containers = [...node.session.containers]
       .sort((a, b) => (order[a.role] ?? 3) - (order[b.role] ?? 3) || a.service.localeCompare(b.service))
-      .map((container) => ({ kind: 'container', session: node.session, container }));
+      .map((container): SessionNode => ({ kind: 'container', session: node.session, container }));
+    return [...panel, ...containers];
   }
 
   getTreeItem(node: SessionNode): vscode.TreeItem {
-    if (node.kind === 'message') {
-      const item = new vscode.TreeItem(node.text);
-      item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
-      item.description = 'see the tooltip';
-      item.tooltip = node.detail;
-      item.contextValue = 'engineError';
-      return item;
-    }
+    if (node.kind !== 'session' && node.kind !== 'container') return panelItem(node);
     if (node.kind === 'session') {
       const s = node.session;
       const item = new vscode.TreeItem(s.session, vscode.TreeItemCollapsibleState.Expanded);
       const counts = summarise(s.containers);
       item.description = [s.project === s.session ? '' : s.project, s.incident ? `incident ${s.incident}` : '', counts].filter(Boolean).join(' · ');
       item.iconPath = new vscode.ThemeIcon(s.containers.some((c) => c.health === 'exited' || c.health === 'unhealthy') ? 'debug-disconnect' : 'vm-running');
-      item.contextValue = 'session';
+      // session, or session-reproduced when a receipt tells how it was reproduced.
+      item.contextValue = this.receipts.has(s.session) ? 'session-reproduced' : 'session';
       item.id = `session:${s.session}`;
       item.tooltip = new vscode.MarkdownString(`**${s.session}**  \nproject \`${s.project}\`${s.incident ? `  \nincident \`${s.incident}\`` : ''}  \nstarted ${new Date(s.created).toLocaleString()}  \n${counts}`);
       return item;

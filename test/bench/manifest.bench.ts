@@ -7,21 +7,11 @@ import { importProject } from '../../extension/core/manifest/importers/detect';
 import { manifestToYaml } from '../../extension/core/manifest/importers/write';
 import { loadManifestText } from '../../extension/core/manifest/loader';
 import { MAX_ALIASES } from '../../extension/core/manifest/yamlDocument';
+import { median } from './median';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const REALWORLD = path.join(ROOT, 'test/fixtures/realworld');
 
-function median(fn: () => void, runs: number): number {
-  for (let i = 0; i < 5; i++) fn(); // warm-up: JIT and caches
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(runs / 2)]!;
-}
 
 function largestFile(dir: string): string {
   let best = { file: '', size: -1 };

@@ -13,6 +13,7 @@
 //    (d) a session from the Sessions view on the real engine, stopped without leftovers;
 //    (e) a reproduce link through "Developer: Open URL": confirmation, cancel, reproduce, stop;
 //    (f) the Data Coverage view: an uncovered column and its "Add Suggested Rule" quick fix;
+//    (j) the side bar around a reproduction: Incidents view, session panel, status bar item.
 //    (g) the Parity view: production's published state drifts from repro.yaml; one fix.
 //    (h) the debugger: "Attach Debugger", "Replay Request", stopped at the alert's frame.
 //    (i) the log viewer on a running session: web and db lines, a service toggle, a filter.
@@ -28,6 +29,8 @@
 //      REPRO_E2E_PHASES "ui inhost" (default); "inhost" alone skips vsce and the UI
 //      REPRO_BENCH_OUT the in-host suite writes {activationMs, baselineMs, ...} JSON there
 //      REPRO_E2E_ONLY  UI scenarios to run, by letter ("e g"); default: all of them
+//      REPRO_E2E_THEMES  (j) also screenshots the session panel in these themes, into the temp dir
+//                      (theme ids: "Light 2026,Default High Contrast")
 //      KEEP_TMP=1      keep the temp dir (profiles, workspaces, logs, failure screenshots)
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -285,6 +288,27 @@ async function runCommand(page, title) {
   await input.fill(`>${title}`);
   await page.locator(`.quick-input-widget .monaco-list-row[aria-label^="${title}"]`).first().click({ timeout: 10000 });
 }
+/** A button of the modal dialog, by its exact label. */
+const dialogButton = (page, label) => page.locator('.monaco-dialog-box .dialog-buttons a, .monaco-dialog-box .dialog-buttons button', { hasText: new RegExp(`^${label}$`) }).first();
+/**
+ * "Developer: Open URL" hands a reproduce link to the extension's URI handler, as a click in an
+ * alert does; waits for the confirmation titled `confirmation`.
+ */
+async function openReproduceLink(page, link, confirmation) {
+  const dialog = page.locator('.monaco-dialog-box');
+  await runCommand(page, 'Developer: Open URL');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  // code-server's product name decides the scheme VS Code registers handlers under.
+  const scheme = await page.evaluate(() => globalThis._VSCODE_PRODUCT_JSON?.urlProtocol ?? 'vscode').catch(() => 'vscode');
+  await input.fill(link.replace(/^vscode:/, `${scheme}:`));
+  await input.press('Enter');
+  // VS Code asks once whether the extension may open the link.
+  const allow = dialog.filter({ hasText: 'Allow' });
+  await dialog.first().waitFor({ timeout: 30000 });
+  if (await allow.count()) await dialogButton(page, 'Open').click();
+  await dialog.filter({ hasText: confirmation }).waitFor({ timeout: 30000 });
+}
 /** For screenshots: no toasts, no hover, no focus ring on a row. */
 async function tidy(page) {
   if (await page.locator('.notifications-toasts .notification-toast').count()) {
@@ -507,28 +531,8 @@ try {
       const { ctx, page } = await openWorkbench(browser, cs, repo);
       onFail = failShot(page);
       const dialog = page.locator('.monaco-dialog-box');
-      /** "Developer: Open URL" hands the link to the extension's URI handler, as a click in an alert does. */
-      async function openLink() {
-        await runCommand(page, 'Developer: Open URL');
-        const input = page.locator('.quick-input-widget .quick-input-box input');
-        await input.waitFor({ state: 'visible' });
-        await input.fill(link.replace(/^vscode:/, `${await uriScheme()}:`));
-        await input.press('Enter');
-        // VS Code asks once whether the extension may open the link.
-        const allow = dialog.filter({ hasText: 'Allow' });
-        await dialog.first().waitFor({ timeout: 30000 });
-        if (await allow.count()) {
-          await page.locator('.monaco-dialog-box .dialog-buttons a, .monaco-dialog-box .dialog-buttons button', { hasText: /^Open$/ }).first().click();
-        }
-        await dialog.filter({ hasText: 'Reproduce incident INC-137?' }).waitFor({ timeout: 30000 });
-      }
-      let scheme;
-      async function uriScheme() {
-        // code-server's product name decides the scheme VS Code registers handlers under.
-        if (!scheme) scheme = await page.evaluate(() => globalThis._VSCODE_PRODUCT_JSON?.urlProtocol ?? 'vscode').catch(() => 'vscode');
-        return scheme;
-      }
-      const button = (label) => page.locator('.monaco-dialog-box .dialog-buttons a, .monaco-dialog-box .dialog-buttons button', { hasText: new RegExp(`^${label}$`) }).first();
+      const openLink = () => openReproduceLink(page, link, 'Reproduce incident INC-137?');
+      const button = (label) => dialogButton(page, label);
       try {
         await check('(e) opening the reproduce link shows a confirmation naming the commit, containers, data and where files go', async () => {
           await openReproView(page);
@@ -588,6 +592,139 @@ try {
       } finally {
         await removeFromEngine(session);
         await ctx.close();
+      }
+    }
+    // (j) the Repro side bar around a reproduction: the Incidents view keeps the link, the
+    //     session shows its steps with timings, worktree and receipt, the status bar item follows
+    //     the session's health and goes when the session stops
+    if (only('j')) {
+      const repo = path.join(tmp, 'ws', 'shop-repo-j');
+      execFileSync('bash', [path.join(ROOT, 'test/fixtures/make-sample-repo.sh'), repo], { stdio: ['ignore', 'ignore', 'ignore'] });
+      const id = `INC-J${process.pid}`;
+      const session = `shop-${id.toLowerCase()}`;
+      const title = 'Badge 500 for customer 137';
+      const link = 'vscode://reprokit.repro/reproduce?' + new URLSearchParams({
+        incident: id, title, release: 'v1.4.0', env: 'production', service: 'web', url: 'https://alerts.example.com/incidents/137',
+        repo: 'https://github.com/reprokit/sample-shop.git', frames: '/app/src/badge.js:40:21;/app/server.js:57:15',
+      });
+      // The documentation's pictures are in VS Code's default dark theme.
+      const userSettings = path.join(tmp, 'user-data-ui', 'User', 'settings.json');
+      const setTheme = (theme) => fs.writeFileSync(userSettings, JSON.stringify({ ...SETTINGS, ...(theme ? { 'workbench.colorTheme': theme } : {}) }, null, 2));
+      setTheme('Dark 2026');
+      const { ctx, page } = await openWorkbench(browser, cs, repo);
+      onFail = failShot(page);
+      const statusItem = page.locator('.part.statusbar .statusbar-item', { hasText: session });
+      /** The Incidents view's row of the incident (the session's own Incident row says "Incident …"). */
+      const incidentRow = () => page.locator(ROWS, { hasText: `${id} · link` }).first();
+      const pane = (name) => page.locator('.part.sidebar .pane-header', { hasText: new RegExp(`^${name}`) });
+      const STEPS = ['Resolve the commit', 'Check out the worktree', 'Read the manifest at the commit', 'Start the stack', 'Clone and scrub the data', 'Ready'];
+      try {
+        await check('(j) a reproduce link, confirmed, is listed in the Incidents view with its id, source, release and when', async () => {
+          await openReproView(page);
+          await pane('Incidents').waitFor({ timeout: 15000 });
+          await openReproduceLink(page, link, `Reproduce incident ${id}?`);
+          await dialogButton(page, 'Reproduce').click();
+          await waitRows(page, (r) => r.includes(`${title} ${id} · link · v1.4.0 · just now`), 30000);
+        });
+        await check('(j) the session shows the reproduction\'s steps with their timings, its worktree and receipt, above its services', async () => {
+          const rows = await waitRows(page, (r) => r.some((x) => x.startsWith(`${session} `)) && ['web', 'db', 'cache'].every((svc) => r.some((x) => x.startsWith(`${svc} healthy`)))
+            && r.some((x) => x.startsWith('Receipt receipt.md')), 240000);
+          for (const step of STEPS) {
+            if (!rows.some((x) => new RegExp(`^${step} \\d+\\.\\d+ s`).test(x))) throw new Error(`no "${step} <time> s" row in ${JSON.stringify(rows)}`);
+          }
+          for (const want of [new RegExp(`^Incident ${id} ${title}$`), /^Reproduction \d+\.\d+ s · \d steps$/, /^Worktree .*repro-home\/repos\/shop-repo-j-[0-9a-f]{12}\/worktrees\//, /^Receipt receipt\.md · /]) {
+            if (!rows.some((x) => want.test(x))) throw new Error(`no row matching ${want} in ${JSON.stringify(rows)}`);
+          }
+          // the receipt's rows are in the order a reader follows, above the services
+          const mine = rows.findIndex((x) => x.startsWith(`${session} `));
+          const at = (re) => { const i = rows.slice(mine).findIndex((x) => re.test(x)); return i < 0 ? -1 : mine + i; };
+          const order = [new RegExp(`^${session} `), /^Incident /, /^Reproduction /, /^Resolve the commit /, /^Worktree /, /^Receipt /, /^web healthy/].map(at);
+          if (order.some((v, i) => i > 0 && v <= order[i - 1])) throw new Error(`rows out of order (${order.join(', ')}): ${JSON.stringify(rows)}`);
+        });
+        await check('(j) the status bar item names the session and turns healthy; its tooltip lists the services and ports', async () => {
+          await statusItem.first().waitFor({ timeout: 30000 });
+          const started = Date.now();
+          while (!(await statusItem.first().locator('.codicon-vm-running').count())) {
+            if (Date.now() - started > 60000) throw new Error(`the status bar item is not healthy: ${await statusItem.first().innerHTML()}`);
+            await sleep(250);
+          }
+          const bg = await statusItem.first().evaluate((e) => getComputedStyle(e).backgroundColor);
+          const statusBg = await page.locator('.part.statusbar').evaluate((e) => getComputedStyle(e).backgroundColor);
+          if (bg !== statusBg && !/rgba\(0, 0, 0, 0\)|transparent/.test(bg)) throw new Error(`a healthy session has a coloured background ${bg}`);
+          await statusItem.first().hover();
+          const hover = page.locator('.monaco-hover', { hasText: 'Click for the session\'s actions' });
+          await hover.first().waitFor({ timeout: 10000 });
+          const text = await hover.first().innerText();
+          if (!/web\s+healthy\s+http 127\.0\.0\.1:\d+, debug 127\.0\.0\.1:\d+/.test(text) || !/db\s+healthy/.test(text)) throw new Error(`tooltip:\n${text}`);
+        });
+        await check('(j) screenshots: the Incidents view and the session panel', async () => {
+          const expanded = (name) => page.locator('.part.sidebar .pane-header[aria-expanded="true"]', { hasText: new RegExp(`^${name}`) }).count();
+          // the Manifest is not what these pictures are about: fold it
+          if (await expanded('Manifest')) await pane('Manifest').click();
+          await widenSidebar(page, 600);
+          // the engine is shared: other sessions on it are folded, this one is the picture
+          for (let i = 0; i < 20; i++) {
+            const other = page.locator(`${ROWS}[aria-level="1"][aria-expanded="true"]`).filter({ hasNotText: session }).first();
+            if (!(await other.count())) break;
+            await other.locator('.monaco-tl-twistie').click();
+          }
+          await page.locator('.part.editor').click({ position: { x: 300, y: 300 } }); // no focus ring left on a row
+          await tidy(page);
+          await incidentRow().hover(); // shows the row's actions (and, when the workbench is quick enough, its tooltip)
+          await page.locator('.monaco-hover', { hasText: 'received' }).first().waitFor({ timeout: 4000 }).catch(() => {});
+          await page.screenshot({ path: path.join(SHOTS, 'incidents.png') });
+          log(`screenshot ${path.relative(ROOT, path.join(SHOTS, 'incidents.png'))}`);
+          // the session panel with the room the Incidents view had
+          if (await expanded('Incidents')) await pane('Incidents').click();
+          await tidy(page);
+          const hoverStatus = async () => {
+            await page.mouse.move(1390, 450);
+            await statusItem.first().hover();
+            await page.locator('.monaco-hover', { hasText: 'Click for the session\'s actions' }).first().waitFor({ timeout: 10000 });
+          };
+          await hoverStatus();
+          await page.screenshot({ path: path.join(SHOTS, 'session-panel.png') });
+          log(`screenshot ${path.relative(ROOT, path.join(SHOTS, 'session-panel.png'))}`);
+          // Themes other than the default, looked at by whoever changes this UI (not committed).
+          for (const theme of (process.env.REPRO_E2E_THEMES || '').split(',').filter(Boolean)) {
+            setTheme(theme);
+            await page.reload();
+            await openReproView(page);
+            await statusItem.first().waitFor({ timeout: 30000 });
+            await sleep(1500);
+            await hoverStatus();
+            const f = path.join(tmp, `session-panel-${theme.replace(/\W+/g, '-')}.png`);
+            await page.screenshot({ path: f });
+            log(`screenshot ${f}`);
+          }
+          await page.mouse.move(1390, 450); // the status bar item's hover covers the pane headers
+          await page.keyboard.press('Escape');
+          await sleep(500);
+          if (!(await expanded('Incidents'))) await pane('Incidents').click();
+        });
+        await check('(j) the status bar item\'s quick pick offers the session\'s actions; Stop Session from it removes the session and the item', async () => {
+          await page.mouse.move(1390, 450);
+          await statusItem.first().click();
+          const items = page.locator('.quick-input-widget .monaco-list-row');
+          await items.first().waitFor({ timeout: 10000 });
+          const labels = await items.evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''));
+          for (const want of ['Open in Browser', 'Open Receipt', 'Open Worktree', 'Stop Session']) {
+            if (!labels.some((l) => l.includes(want))) throw new Error(`the quick pick lacks ${want}: ${JSON.stringify(labels)}`);
+          }
+          await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Stop Session' }).first().click();
+          await statusItem.first().waitFor({ state: 'detached', timeout: 60000 });
+          await waitRows(page, (r) => !r.some((x) => x.startsWith(`${session} `)), 60000);
+          const left = await engineObjects(session);
+          if (left.length) throw new Error(`left on the engine: ${left.join(', ')}`);
+          // the incident stays, now with its receipt to open
+          const row = incidentRow();
+          await row.hover();
+          await row.locator('.action-label[aria-label="Open Incident Receipt"]').waitFor({ timeout: 10000 });
+        });
+      } finally {
+        await removeFromEngine(session);
+        await ctx.close();
+        setTheme(undefined); // later workspaces start from the defaults
       }
     }
     // (g) the Parity view: production's published state (a file) drifts from repro.yaml and the
