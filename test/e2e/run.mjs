@@ -11,7 +11,8 @@
 //    (b) the same with a broken repro.yaml: error node -> click -> editor at the line, screenshot;
 //    (c) an empty folder: welcome view -> "Create repro.yaml" -> editor + tree;
 //    (d) a session from the Sessions view on the real engine, stopped without leftovers;
-//    (e) a reproduce link through "Developer: Open URL": confirmation, cancel, reproduce, stop;
+//    (e) the whole story from a reproduce link ("Developer: Open URL"): confirmation, cancel,
+//        reproduce, the debugger stopped at the alert's frame, the log viewer, stop;
 //    (f) the Data Coverage view: an uncovered column and its "Add Suggested Rule" quick fix;
 //    (j) the side bar around a reproduction: Incidents view, session panel, status bar item.
 //    (g) the Parity view: production's published state drifts from repro.yaml; one fix.
@@ -513,8 +514,10 @@ try {
         await ctx.close();
       }
     }
-    // (e) a reproduce link, as an alert carries it: the confirmation says what will happen;
-    //     Cancel leaves nothing; Reproduce runs the release in a worktree, and Stop removes it all
+    // (e) the whole story: a reproduce link, as an alert carries it: the confirmation says what
+    //     will happen; Cancel leaves nothing; Reproduce runs the release in a worktree; the
+    //     debugger stops at the alert's frame after Replay Request; the log viewer shows the app
+    //     and the database; Stop removes it all
     if (only('e')) {
       const repo = path.join(tmp, 'ws', 'shop-repo');
       const release = execFileSync('bash', [path.join(ROOT, 'test/fixtures/make-sample-repo.sh'), repo], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -523,6 +526,7 @@ try {
       const link = 'vscode://reprokit.repro/reproduce?' + new URLSearchParams({
         incident: 'INC-137', title: 'Badge 500 for customer 137', release: 'v1.4.0', env: 'production', service: 'web',
         repo: 'https://github.com/reprokit/sample-shop.git', frames: '/app/src/badge.js:40:21;/app/server.js:57:15',
+        method: 'GET', path: '/customers/137/badge',
       });
       const worktrees = () => (fs.existsSync(path.join(home, 'repos')) ? fs.readdirSync(path.join(home, 'repos')).flatMap((r) => {
         const d = path.join(home, 'repos', r, 'worktrees');
@@ -577,6 +581,40 @@ try {
           await page.screenshot({ path: path.join(SHOTS, 'reproduced.png') });
           log(`screenshot ${path.relative(ROOT, path.join(SHOTS, 'reproduced.png'))}`);
         });
+        // The rest of the story, as a developer goes on from there: the debugger on the failing
+        // line, then every service's log in one panel.
+        const rowAction = async (label) => {
+          const row = page.locator(ROWS, { hasText: session }).first();
+          await row.hover();
+          await row.locator(`.action-label[aria-label="${label}"]`).click({ timeout: 10000 });
+          // A row the tree replaced between hover and click (engine events refresh it) reaches the
+          // command without its node, and the command asks which session: answer as a user would.
+          const picker = page.locator('.quick-input-widget .monaco-list-row', { hasText: session }).first();
+          if (await picker.isVisible({ timeout: 1500 }).catch(() => false)) await picker.click();
+        };
+        await check('(e) Attach Debugger, then Replay Request: the debugger stops in the worktree\'s src/badge.js at the alert\'s line 40', async () => {
+          await rowAction('Attach Debugger');
+          await page.locator('.debug-toolbar').waitFor({ state: 'visible', timeout: 60000 });
+          await rowAction('Replay Request');
+          await page.locator('.part.editor .tab.active', { hasText: 'badge.js' }).waitFor({ timeout: 60000 });
+          await page.locator('.part.editor .debug-top-stack-frame-line').first().waitFor({ timeout: 30000 });
+          await page.locator('.part.statusbar', { hasText: 'Ln 40' }).waitFor({ timeout: 10000 });
+          const crumbs = (await page.locator('.part.editor .breadcrumbs-control').first().innerText()).replace(/\s+/g, '/');
+          if (!/repro-home\/repos\/shop-repo-[0-9a-f]{12}\/worktrees\/[0-9a-f]+\/src\/badge\.js/.test(crumbs)) throw new Error(`the editor shows ${crumbs}, not the worktree's file`);
+        });
+        await check('(e) the log viewer shows the app\'s and the database\'s lines of the reproduction in one stream', async () => {
+          await rowAction('Show Log Viewer');
+          await page.locator('.part.editor .tab.active', { hasText: `Logs: ${session}` }).waitFor({ timeout: 20000 });
+          const viewer = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+          const started = Date.now();
+          for (;;) {
+            const chips = await viewer.locator('button.service').allTextContents().catch(() => []);
+            const texts = await viewer.locator('.row:not([hidden]) .svc').allTextContents().catch(() => []);
+            if (['web', 'db'].every((s) => chips.some((c) => new RegExp(`^${s}[1-9]`).test(c.replace(/[\s,]/g, ''))) && texts.includes(s))) break;
+            if (Date.now() - started > 30000) throw new Error(`service chips ${JSON.stringify(chips)}; rows from ${JSON.stringify([...new Set(texts)])}`);
+            await sleep(250);
+          }
+        });
         await check('(e) Stop Session removes the containers and the worktree; the receipt stays', async () => {
           const row = page.locator(ROWS, { hasText: session }).first();
           await row.hover();
@@ -588,6 +626,7 @@ try {
           if (left.length) throw new Error(`left on the engine: ${left.join(', ')}`);
           if (worktrees().length) throw new Error(`worktree left: ${worktrees().join(', ')}`);
           if (!fs.existsSync(path.join(home, 'sessions', session, 'receipt.md'))) throw new Error('the receipt was removed');
+          await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30000 });
         });
       } finally {
         await removeFromEngine(session);
