@@ -58,7 +58,14 @@ export class ParityTreeProvider implements vscode.TreeDataProvider<ParityNode>, 
       } else {
         const started = Date.now();
         const env = this.env && m.environments?.[this.env] ? this.env : undefined;
-        this.pending = computeDrift(primary.folder.uri.fsPath, m, { home: reproHome(), docker: async () => (await this.engine.get()).docker, ...(env ? { env } : {}) })
+        // A command state runs only in a trusted workspace: a cloned repository cannot run
+        // something just because its Parity view was opened.
+        const trusted = vscode.workspace.isTrusted;
+        this.pending = computeDrift(primary.folder.uri.fsPath, m, {
+          home: reproHome(), docker: async () => (await this.engine.get()).docker, allowCommand: trusted,
+          ...(trusted ? {} : { commandRefusal: 'its published state comes from a command, which Repro runs only in a trusted workspace (Manage Workspace Trust)' }),
+          ...(env ? { env } : {}),
+        })
           .then((r) => {
             const c = r.report.counts;
             this.log.info(`[parity] ${r.env}: ${c.drift} drift, ${c.missing} missing, ${c.unknown} unknown, ${c['in-sync']} in sync in ${Date.now() - started} ms`);

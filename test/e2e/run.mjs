@@ -822,6 +822,13 @@ try {
           const text = fs.readFileSync(manifest, 'utf8');
           if (!/^\s+type: postgresql:16\.2$/m.test(text)) throw new Error(`repro.yaml:\n${text}`);
         });
+        await check('(g) "Open the Line" on the same row opens docker-compose.yml at the image that still pins 15.6', async () => {
+          const row = page.locator(ROWS, { hasText: 'production 16.2' }).first();
+          await row.hover();
+          await row.locator('.action-label[aria-label="Open the Line"]').click({ timeout: 10000 });
+          await page.locator('.part.editor .tab.active', { hasText: 'docker-compose.yml' }).waitFor({ timeout: 10000 });
+          await page.locator('.part.statusbar', { hasText: 'Ln 3, Col 12' }).waitFor({ timeout: 10000 });
+        });
       } finally {
         await ctx.close();
       }

@@ -56,6 +56,8 @@ test('a state document of version 1 is read; the older commit-only form still gi
   assert.equal(p.doc.services.db?.version, '15.4');
   const old = parseStateDocument(JSON.stringify({ git: { commit: 'ABCDEF1234567' } }), 'prod');
   assert.deepEqual(old, { doc: { version: 1, commit: 'abcdef1234567', services: {} }, commitOnly: true });
+  // A health endpoint's own "version" is the app's, not the document format's.
+  assert.equal(parseStateDocument(JSON.stringify({ version: '1.4.0', commit: 'abcdef1234567' }), 'prod').commitOnly, true);
 });
 
 test('bad state documents: HTML, a newer version, values instead of names, a wrong field, each said plainly', () => {
@@ -221,4 +223,17 @@ test('repro drift on a real history: the manifest changed since the release; exi
   assert.equal((await run(dir, 'drift', '--env', 'staging')).code, 1);
   assert.match((await run(dir, 'drift', '--env', 'staging')).err, /repro\.yaml has no environment "staging"; it declares: production/);
   assert.equal((await run(dir, 'drift', '--timeout', 'soon')).code, 64);
+});
+
+test('repro state refuses what it cannot publish before asking the engine: no repro.yaml, flags that are not values, no commit', async () => {
+  assert.equal((await run(tempDir(), 'state')).code, 66);
+  const dir = writeFiles(tempDir(), { 'repro.yaml': MANIFEST, 'flags.json': '{"checkout_v2": {"rollout": 50}}', 'bad.json': '[1]' });
+  const nested = await run(dir, 'state', '--flags', 'flags.json');
+  assert.equal(nested.code, 64);
+  assert.match(nested.err, /flag "checkout_v2" is \{"rollout":50\}; a flag's value is a string, a number or a boolean/);
+  assert.match((await run(dir, 'state', '--flags', 'bad.json')).err, /expected a JSON object of flag name to value/);
+  assert.match((await run(dir, 'state', '--flags', 'none.json')).err, /--flags .*none\.json: no such file/);
+  const nogit = await run(dir, 'state');
+  assert.equal(nogit.code, 64);
+  assert.match(nogit.err, /is not in a git repository with a commit; give the deployed commit with --commit <sha>/);
 });

@@ -39,6 +39,9 @@ export interface DriftOptions {
   timeoutMs?: number;
   fetchText?: (url: string, signal?: AbortSignal) => Promise<string>;
   versionOf?: VersionOf;
+  /** Run an environment's `command` state (default true: the CLI is the user's own action; the view asks workspace trust). */
+  allowCommand?: boolean;
+  commandRefusal?: string;
 }
 
 export interface DriftResult {
@@ -62,7 +65,7 @@ export async function computeDrift(dir: string, m: Manifest, opts: DriftOptions)
   if (!env) throw new DriftError('repro.yaml declares no environments: add environments.production.state (url, file or command) saying where production publishes what it runs.');
   if (!envs.includes(env)) throw new DriftError(`repro.yaml has no environment "${env}"; it declares: ${envs.join(', ')}.`);
   const manifestFile = path.join(dir, MANIFEST_FILE);
-  const common = { home: opts.home, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.fetchText ? { fetchText: opts.fetchText } : {}) };
+  const common = { home: opts.home, allowCommand: opts.allowCommand ?? true, ...(opts.commandRefusal ? { commandRefusal: opts.commandRefusal } : {}), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.fetchText ? { fetchText: opts.fetchText } : {}) };
 
   const load = (e: string) => loadEnvironmentState(m, e, dir, common).then((s) => ({ s }), (err: Error) => ({ err: err.message }));
   // One git call for the working tree's root and HEAD; the manifest at the deployed commit is

@@ -95,7 +95,8 @@ export function parseStateDocument(text: string, from: string): ParsedState {
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new StateDocumentError(`${from} is not a JSON object.`);
   const o = json as Record<string, unknown>;
-  if (o.version === undefined || (typeof o.version === 'object' && o.version !== null)) {
+  // No numeric "version": the older form, where "version" (if any) is the app's own ("1.4.0").
+  if (typeof o.version !== 'number') {
     const commit = commitOf(json);
     if (!commit) throw new StateDocumentError(`${from} names no commit and no "version": expected a state document ("version": ${STATE_VERSION}) or a 7 to 40 hex digit sha under "commit" (or git.commit, revision, sha).`);
     return { doc: { version: STATE_VERSION, commit, services: {} }, commitOnly: true };

@@ -38,6 +38,8 @@ export interface StateOptions {
   timeoutMs?: number;
   /** Run a `command` state (never for a reproduction). */
   allowCommand?: boolean;
+  /** What to say when a command state is not run. */
+  commandRefusal?: string;
 }
 
 export interface PublishedState extends ParsedState {
@@ -77,7 +79,7 @@ export async function readStateText(m: Manifest | undefined, env: string, repoRo
   }
   if ('file' in state) return { text: readStateFile(repoRoot, state.file, env), from: state.file };
   if (!opts.allowCommand) {
-    throw new PublishedStateError(`${env}'s published state comes from a command, which Repro does not run for a reproduction. ` +
+    throw new PublishedStateError(opts.commandRefusal ?? `${env}'s published state comes from a command, which Repro does not run for a reproduction. ` +
       'Add commit= or release= to the alert\'s link, or publish the state at a url or in a file.');
   }
   return { text: await runStateCommand(state.command, repoRoot, timeoutMs, env, opts.signal), from: `the command "${state.command}"` };
