@@ -603,6 +603,7 @@ try {
           if (!/repro-home\/repos\/shop-repo-[0-9a-f]{12}\/worktrees\/[0-9a-f]+\/src\/badge\.js/.test(crumbs)) throw new Error(`the editor shows ${crumbs}, not the worktree's file`);
         });
         await check('(e) the log viewer shows the app\'s and the database\'s lines of the reproduction in one stream', async () => {
+          await openReproView(page); // the debugger showed its own side bar
           await rowAction('Show Log Viewer');
           await page.locator('.part.editor .tab.active', { hasText: `Logs: ${session}` }).waitFor({ timeout: 20000 });
           const viewer = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
@@ -616,6 +617,7 @@ try {
           }
         });
         await check('(e) Stop Session removes the containers and the worktree; the receipt stays', async () => {
+          await openReproView(page);
           const row = page.locator(ROWS, { hasText: session }).first();
           await row.hover();
           await row.locator('.action-label[aria-label="Stop Session"]').click({ timeout: 10000 });
