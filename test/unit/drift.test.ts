@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { compareSides } from '../../extension/core/drift/compare';
+import { compareSides, differ } from '../../extension/core/drift/compare';
 import { alignVersions, setDeclaredVersion } from '../../extension/core/drift/fixes';
 import { composeSide, toolchainSide, versionFilesSide } from '../../extension/core/drift/localObservers';
 import type { Side } from '../../extension/core/drift/model';
@@ -74,8 +74,8 @@ const D1 = `sha256:${'1'.repeat(64)}`;
 const D2 = `sha256:${'2'.repeat(64)}`;
 
 test('severity: major or minor apart is an error, a patch apart or a digest apart with the same tag a warning', () => {
-  const ref = side('prod', { 'service db': { type: { value: 'postgresql' }, version: { value: '15.4.1' }, digest: { value: D1 } } });
-  const at = (version: string, digest = D1) => compareSides(ref, [side('local', { 'service db': { type: { value: 'postgresql' }, version: { value: version }, digest: { value: digest } } })]);
+  const ref = side('prod', { 'service db': { type: { value: 'mysql' }, version: { value: '15.4.1' }, digest: { value: D1 } } });
+  const at = (version: string, digest = D1) => compareSides(ref, [side('local', { 'service db': { type: { value: 'mysql' }, version: { value: version }, digest: { value: digest } } })]);
   const cell = (r: ReturnType<typeof at>, attr: string) => r.rows.find((x) => x.attribute === attr)!.cells[0]!;
   assert.deepEqual([cell(at('16.0'), 'version').state, cell(at('16.0'), 'version').severity], ['drift', 'error']);
   assert.deepEqual([cell(at('15.2.1'), 'version').severity, cell(at('15.2.1'), 'version').reason], ['error', 'a minor version apart']);
@@ -236,4 +236,14 @@ test('repro state refuses what it cannot publish before asking the engine: no re
   const nogit = await run(dir, 'state');
   assert.equal(nogit.code, 64);
   assert.match(nogit.err, /is not in a git repository with a commit; give the deployed commit with --commit <sha>/);
+});
+
+test('versions are read with their type\'s numbering: PostgreSQL 15.4 and 15.10 are a fix apart, Redis 7.2 and 7.4 a minor', () => {
+  assert.deepEqual(differ('version', '15.4', '15.10', 'postgresql'), { severity: 'warning', reason: 'a patch version apart' });
+  assert.deepEqual(differ('version', '15.4', '16.2', 'postgresql'), { severity: 'error', reason: 'a major version apart' });
+  // before 10, PostgreSQL's major was two numbers
+  assert.deepEqual(differ('version', '9.5', '9.6', 'postgresql'), { severity: 'error', reason: 'a minor version apart' });
+  assert.deepEqual(differ('version', '7.2', '7.4', 'redis'), { severity: 'error', reason: 'a minor version apart' });
+  assert.deepEqual(differ('version', '7.2.4', '7.2.5', 'redis'), { severity: 'warning', reason: 'a patch version apart' });
+  assert.equal(differ('version', '15', '15.6', 'postgresql'), undefined);
 });

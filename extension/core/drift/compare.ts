@@ -2,7 +2,7 @@
 // attribute. Pure and synchronous (the benchmark times it alone): observers gather the facts,
 // this only compares them. Severity: a different type, or a major or minor version apart, is an
 // error; a patch apart, a digest apart, a different flag, a missing variable, a warning.
-import { parseVersion, versionGap } from '../manifest/versions';
+import { parseVersion, releaseGap } from '../manifest/versions';
 import { kindOf, SEVERITY_RANK, STATE_RANK, type AttrKind, type Cell, type CellState, type DriftReport, type Fact, type Row, type Severity, type Side } from './model';
 
 export function compareSides(reference: Side, others: readonly Side[]): DriftReport {
@@ -74,17 +74,19 @@ function compareCell(reference: Side, side: Side, subject: string, attribute: st
   }
   if (!ref) return { ...base, state: 'unknown', severity: 'info', reason: `${reference.label} does not say` };
   if (!mine) return { ...base, state: 'unknown', severity: 'info', reason: `${side.label} does not say` };
-  const d = differ(kind, ref.value, mine.value);
+  // The subject's type decides how its versions are numbered (PostgreSQL's second number is a fix).
+  const type = reference.facts[subject]?.['type']?.value ?? reference.facts[subject]?.['runtime']?.value;
+  const d = differ(kind, ref.value, mine.value, type);
   return d ? { ...base, state: 'drift', severity: d.severity, reason: d.reason } : { ...base, state: 'in-sync', severity: 'none' };
 }
 
 /** undefined when the two values agree. */
-export function differ(kind: AttrKind, a: string, b: string): { severity: Severity; reason: string } | undefined {
+export function differ(kind: AttrKind, a: string, b: string, type?: string): { severity: Severity; reason: string } | undefined {
   if (kind === 'version') {
     const va = parseVersion(a);
     const vb = parseVersion(b);
     if (!va || !vb) return a === b ? undefined : { severity: 'warning', reason: 'different versions' };
-    const gap = versionGap(va, vb);
+    const gap = releaseGap(type, va, vb);
     if (gap === 'same') return undefined;
     return { severity: gap === 'patch' ? 'warning' : 'error', reason: `a ${gap} version apart` };
   }

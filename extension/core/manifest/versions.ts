@@ -38,3 +38,17 @@ export function versionGap(a: Version, b: Version): VersionGap {
   if (a.patch !== undefined && b.patch !== undefined && a.patch !== b.patch) return 'patch';
   return 'same';
 }
+
+/**
+ * Types whose releases are numbered MAJOR.MINOR where the second number is a bug-fix release
+ * (PostgreSQL since 10: 15.4 and 15.10 are the same major with fixes apart), so a gap in it is
+ * what other projects call a patch.
+ */
+const TWO_PART_FROM: Record<string, number> = { postgresql: 10, postgres: 10 };
+
+/** versionGap, read with the numbering scheme of the service or runtime type when it has one. */
+export function releaseGap(type: string | undefined, a: Version, b: Version): VersionGap {
+  const gap = versionGap(a, b);
+  const from = type === undefined ? undefined : TWO_PART_FROM[type];
+  return gap === 'minor' && from !== undefined && a.major >= from ? 'patch' : gap;
+}
