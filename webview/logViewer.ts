@@ -221,8 +221,9 @@ let statusExtra = '';
 function renderStatus(): void {
   const shown = view.length - viewStart;
   const parts = [`${session}`, `${lines.size.toLocaleString()} lines`, `${shown.toLocaleString()} shown`];
-  if (dropped) parts.push(`${dropped.toLocaleString()} older lines dropped (the viewer keeps the last ${lines.capacity.toLocaleString()})`);
-  else if (lines.start) parts.push(`${lines.start.toLocaleString()} older lines dropped (the viewer keeps the last ${lines.capacity.toLocaleString()})`);
+  // Never received (the host's buffer let them go first) plus received and since evicted here.
+  const gone = dropped + lines.start;
+  if (gone) parts.push(`${gone.toLocaleString()} older lines dropped (the viewer keeps the last ${lines.capacity.toLocaleString()})`);
   parts.push(list.isFollowing ? 'following' : 'paused');
   if (statusExtra) parts.push(statusExtra);
   status.textContent = parts.join(' · ');

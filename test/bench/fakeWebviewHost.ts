@@ -50,7 +50,11 @@ export class FakeVsCodeWebviewHost {
     return host;
   }
 
-  /** What VS Code's `webview.postMessage` does: a `message` event in the page. */
+  /**
+   * What VS Code's `webview.postMessage` does: a `message` event in the page. Known cost: the
+   * DevTools protocol keeps each evaluated argument, so the page's heap grows with what was
+   * posted (about twice the JSON's size) although the viewer itself stays bounded.
+   */
   async post(m: unknown): Promise<void> {
     // As JSON text, the way VS Code carries webview messages (and far cheaper than an object argument).
     await this.page.evaluate((json) => (globalThis as unknown as { postMessage: (m: unknown, origin: string) => void }).postMessage(JSON.parse(json), '*'), JSON.stringify(m));

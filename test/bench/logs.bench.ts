@@ -84,7 +84,7 @@ interface ViewerStats { lines: number; received: number; shown: number; rendered
 
 async function main(): Promise<void> {
   const { docker } = await connectEngine({});
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--js-flags=--expose-gc', '--enable-precise-memory-info'] });
   const gc = (globalThis as { gc?: () => void }).gc;
   try {
     const base = await raw(docker);
@@ -125,11 +125,14 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     await new Promise((r) => setTimeout(r, 200));
     const lastRow = await host.page.locator('.row:not([hidden]) .text').last().textContent();
-    const jsHeap = await host.page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0);
+    const jsHeap = await host.page.evaluate(() => {
+      (globalThis as { gc?: () => void }).gc?.(); // live objects only
+      return (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0;
+    });
     console.log(`  (c) with the webview: to the host      ${rate(N / deliveredAt)}  ratio ${((N / deliveredAt) / rawRate).toFixed(2)} to (a)`);
     console.log(`      received by the webview            ${rate(s.received / viewerAt)}  (${s.received.toLocaleString('en')} lines; ${s.dropped.toLocaleString('en')} dropped by the bounded buffer, and the viewer says so)`);
     console.log(`      drawn by the virtualised list      ${s.rendered.toLocaleString('en')} row draws in all; the webview holds ${s.lines.toLocaleString('en')} lines; last row: ${JSON.stringify(lastRow?.slice(0, 40))}`);
-    console.log(`      webview JS heap at the end         ${(jsHeap / MB).toFixed(1)} MB`);
+    console.log(`      webview live JS heap at the end    ${(jsHeap / MB).toFixed(1)} MB  (its ${s.lines.toLocaleString('en')}-line buffer, plus what DevTools keeps of every message the harness evaluated: it grows with the run, the viewer does not)`);
     const parts = [0, 1, 2, 3].map((q) => samples.filter((x) => x.t >= q * deliveredAt * 250 && x.t < (q + 1) * deliveredAt * 250)).filter((x) => x.length);
     const max = (xs: Sample[], k: 'rss' | 'heap') => Math.max(...xs.map((x) => x[k]));
     const live = gc ? 'live heap (after gc)' : 'heap (run with --expose-gc for live)';

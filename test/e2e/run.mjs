@@ -968,6 +968,17 @@ try {
           await page.keyboard.press('Escape');
           await waitLogRows((r) => r.some((x) => x.startsWith('db ')), 10000, 'every line again');
         });
+        await check('(i) hidden behind another editor and shown again, the viewer keeps its filter and gets its lines back', async () => {
+          const input = viewer.locator('input.filter-input');
+          await input.fill('GET /health');
+          await waitLogRows((r) => r.length > 0 && r.every((x) => x.startsWith('web GET /health')), 10000, 'only GET /health lines');
+          await viewAction(page, 'Manifest', 'Open repro.yaml');
+          await page.locator('.part.editor .tab.active', { hasText: 'repro.yaml' }).waitFor({ timeout: 10000 });
+          await page.locator('.part.editor .tab', { hasText: `Logs: ${session}` }).click();
+          await waitLogRows((r) => r.length > 0 && r.every((x) => x.startsWith('web GET /health')), 15000, 'the same filtered lines after the reload');
+          if (await input.inputValue() !== 'GET /health') throw new Error(`filter after the reload: ${JSON.stringify(await input.inputValue())}`);
+          await input.fill('');
+        });
         await check('(i) Stop Session leaves nothing on the engine, and the open viewer marks the services stopped', async () => {
           await stopSessionFromRow(page, session);
           await viewer.locator('button.service .stopped').first().waitFor({ timeout: 15000 });

@@ -56,7 +56,12 @@ test('a session\'s stream merges two containers, survives a restart without repe
   const all = (): SessionLogLine[] => stream.buffer.slice(0);
   const texts = (service: string) => all().filter((l) => l.service === service).map((l) => l.text);
   try {
-    await stream.start();
+    await new Promise((r) => setTimeout(r, 800)); // some history in both
+    assert.equal(await stream.start(), 2, 'web and db, not the gateway');
+    // Their histories come as one batch merged by time, not one container after the other.
+    const history = all();
+    assert.ok(new Set(history.map((l) => l.service)).size === 2, `history of both: ${history.map((l) => l.service).join(' ')}`);
+    assert.deepEqual(history.map((l) => l.time), history.map((l) => l.time).sort((a, b) => a - b), 'the histories interleaved by time');
     await until('ticks from web and db', () => texts('web').length >= 5 && texts('db').length >= 5);
     assert.equal(texts('web')[0], 'web boot');
     assert.equal(texts('db')[0], 'db boot');

@@ -46,6 +46,7 @@ export class SessionLogStream {
   private readonly batcher: Batcher;
   private readonly abort = new AbortController();
   private events: NodeJS.ReadableStream | undefined;
+  private holding = false;
   private readonly opts: Required<Omit<SessionLogStreamOptions, 'onLines' | 'onServices' | 'onError'>> & SessionLogStreamOptions;
 
   constructor(private readonly docker: Docker, readonly session: string, opts: SessionLogStreamOptions = {}) {
@@ -74,7 +75,16 @@ export class SessionLogStream {
     events.on('error', (e: Error) => { if (!this.abort.signal.aborted) this.opts.onError?.(`engine events stopped: ${e.message}`); });
     const list = await this.docker.listContainers({ all: true, filters: { label: [label] } });
     const followed = list.filter((c) => c.Labels[LABEL.role] !== 'gateway').sort((a, b) => a.Created - b.Created);
-    for (const c of followed) this.follow(c.Id, c.Labels);
+    // The containers' histories arrive one stream after another: hold them until each has
+    // started (or a second has passed) so they are merged by time in one batch, not appended
+    // in the order the engine answered.
+    this.holding = true;
+    const firsts = followed.map((c) => this.follow(c.Id, c.Labels));
+    await Promise.race([Promise.all(firsts), new Promise((r) => setTimeout(r, 1000))]);
+    await new Promise((r) => setTimeout(r, 150));
+    this.holding = false;
+    this.batcher.flushNow();
+    this.flush();
     return followed.length;
   }
 
@@ -101,15 +111,18 @@ export class SessionLogStream {
     const attrs = e.Actor?.Attributes ?? {};
     const labels: Record<string, string> = {};
     for (const [k, v] of Object.entries(attrs)) if (typeof v === 'string') labels[k] = v;
-    if (id) this.follow(id, labels, true);
+    if (id) void this.follow(id, labels, true);
   }
 
-  private follow(id: string, labels: Record<string, string>, fromStart = false): void {
-    if (this.abort.signal.aborted) return;
+  /** Reads a container's log; resolves at its first line or when the stream ends (whichever is first). */
+  private follow(id: string, labels: Record<string, string>, fromStart = false): Promise<void> {
+    if (this.abort.signal.aborted) return Promise.resolve();
     const role = labels[LABEL.role] ?? '';
-    if (role === 'gateway') return;
+    if (role === 'gateway') return Promise.resolve();
     let c = this.containers.get(id);
-    if (c?.active) return;
+    if (c?.active) return Promise.resolve();
+    let started!: () => void;
+    const first = new Promise<void>((r) => { started = r; });
     const again = Boolean(c);
     if (!c) {
       c = { id, service: labels[LABEL.service] || labels.name || id.slice(0, 12), role, active: false, lastTime: 0 };
@@ -121,6 +134,7 @@ export class SessionLogStream {
     // A new run of a container is read from the last second seen, without what was already read.
     const cutoff = entry.lastTime;
     const onLine = (l: { stream: 'stdout' | 'stderr'; time: number; text: string }) => {
+      started();
       if (again && l.time <= cutoff) return;
       entry.lastTime = Math.max(entry.lastTime, l.time);
       this.received++;
@@ -134,19 +148,24 @@ export class SessionLogStream {
         if (!this.abort.signal.aborted && (e as { statusCode?: number }).statusCode !== 404) this.opts.onError?.(`cannot read the logs of ${entry.service}: ${(e as Error).message}`);
       })
       .finally(() => {
+        started();
         entry.active = false;
         if (this.abort.signal.aborted) return;
         this.batcher.flushNow();
         this.opts.onServices?.(this.services());
         // Restarted before this stream noticed the stop: the start event found it still active.
         void this.docker.getContainer(id).inspect().then((info) => {
-          if (info.State.Running) setTimeout(() => this.follow(id, labels), 100);
+          if (info.State.Running) setTimeout(() => void this.follow(id, labels), 100);
         }, () => undefined);
       });
+    return first;
   }
 
   /** Sorts what arrived since the last batch by time (the containers' streams interleave) and keeps it. */
   private flush(): void {
+    // While the first histories are read, only a full buffer's worth of lines forces a batch.
+    if (this.holding && this.pending.length < this.buffer.capacity) return;
+    if (!this.pending.length) return;
     const lines = this.pending;
     this.pending = [];
     lines.sort((a, b) => a.time - b.time);
