@@ -74,9 +74,11 @@ export function activate(context: vscode.ExtensionContext): ReproApi {
     sessions.onDidChangeTreeData(() => {
       const why = sessions.engineError();
       sessionsView.message = why ? why.split('\n')[0] : undefined;
-      // Engine events come in bursts; the incidents change only when a session comes or goes.
+      // Engine events come in bursts; the incidents change only when a session comes or goes,
+      // or a reproduction writes its receipt.
       const names = sessions.current().map((s) => s.session).sort();
-      if (names.join('\n') !== liveSessions) { liveSessions = names.join('\n'); incidents.refresh(names); }
+      const key = names.map((n) => `${n}${sessions.receipt(n) ? ' receipt' : ''}`).join('\n');
+      if (key !== liveSessions) { liveSessions = key; incidents.refresh(names); }
     }),
   );
   // ---- end ----

@@ -682,6 +682,11 @@ try {
           const order = [new RegExp(`^${session} `), /^Incident /, /^Reproduction /, /^Resolve the commit /, /^Worktree /, /^Receipt /, /^web healthy/].map(at);
           if (order.some((v, i) => i > 0 && v <= order[i - 1])) throw new Error(`rows out of order (${order.join(', ')}): ${JSON.stringify(rows)}`);
         });
+        await check('(j) once reproduced, the incident\'s row offers its receipt', async () => {
+          const row = incidentRow();
+          await row.hover();
+          await row.locator('.action-label[aria-label="Open Incident Receipt"]').waitFor({ timeout: 15000 });
+        });
         await check('(j) the status bar item names the session and turns healthy; its tooltip lists the services and ports', async () => {
           await statusItem.first().waitFor({ timeout: 30000 });
           const started = Date.now();
@@ -757,7 +762,7 @@ try {
           await waitRows(page, (r) => !r.some((x) => x.startsWith(`${session} `)), 60000);
           const left = await engineObjects(session);
           if (left.length) throw new Error(`left on the engine: ${left.join(', ')}`);
-          // the incident stays, now with its receipt to open
+          // the incident stays, with its receipt to open
           const row = incidentRow();
           await row.hover();
           await row.locator('.action-label[aria-label="Open Incident Receipt"]').waitFor({ timeout: 10000 });
