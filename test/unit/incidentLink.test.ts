@@ -632,3 +632,17 @@ test('buildLinkTemplates: other editors\' schemes; a string that is not a URI sc
     assert.throws(() => buildLinkTemplates(bad), (e: unknown) => e instanceof RangeError && e.message === `not a URI scheme: ${json(bad)}`, json(bad));
   }
 });
+
+test('a link\'s JSON body keeps its shape but not credential-like values, and says which it removed', () => {
+  const body = JSON.stringify({ customer: 137, password: 'hunter2', card: { token: 'tok_live_9' }, note: 'keep' });
+  const { incident, warnings } = incidentOf(parse([['incident', 'INC-1'], ['method', 'POST'], ['path', '/login'], ['body', body]]), 'json body');
+  const sent = JSON.parse(incident.request?.body ?? '{}') as Record<string, unknown>;
+  assert.equal(sent['customer'], 137);
+  assert.equal(sent['note'], 'keep');
+  assert.notEqual(sent['password'], 'hunter2');
+  assert.doesNotMatch(incident.request?.body ?? '', /hunter2|tok_live_9/);
+  assert.ok(warnings.some((w) => /password/.test(w)), warnings.join('\n'));
+  // a body that is not JSON is replayed as it was written
+  const { incident: plain } = incidentOf(parse([['incident', 'INC-2'], ['method', 'POST'], ['path', '/notes'], ['body', 'see #42']]), 'text body');
+  assert.equal(plain.request?.body, 'see #42');
+});

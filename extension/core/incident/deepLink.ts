@@ -12,6 +12,7 @@ import {
 } from './linkParams';
 import { splitQuery } from './linkQuery';
 import { makeIncident, type Incident, type IncidentRequest } from './model';
+import { redactJsonBody } from './request';
 import { checkPayloadUrl } from './trustedHosts';
 import { quote } from './values';
 import { withCommitFromRelease } from './wellKnownLabels';
@@ -159,7 +160,9 @@ function buildIncident(values: Map<LinkParam, string>, decoded: boolean, warning
   if (errors.length) return error(...errors);
 
   let request: IncidentRequest | undefined;
-  if (method && path) request = { method, path, headers: headers ?? {}, ...(body !== undefined ? { body } : {}) };
+  // A body's credential-like JSON values go as they do from a payload: a link is shown, kept
+  // in the incident history and the receipt.
+  if (method && path) request = { method, path, headers: headers ?? {}, ...(body !== undefined ? { body: redactJsonBody(body, warnings) } : {}) };
   const known = withCommitFromRelease({ commit, ...(release ? { release } : {}) }, warnings);
   // Without an id the link's own content names it, so the same link is the same incident.
   const incidentId = id ?? `link-${createHash('sha256').update(JSON.stringify([...values].sort())).digest('hex').slice(0, 16)}`;
