@@ -220,6 +220,8 @@ async function main(): Promise<void> {
     console.log(`  (b) restore as it is (restoreSql, file stream, fresh database)  ${s(rawMs)}`);
     console.log(`      full clone, cold (cloneServiceData)                         ${s(coldMs)}   ratio ${(coldMs / rawMs).toFixed(2)} (target <= 1.15)`);
     console.log(`        of which scrub + restore (streamed)                       ${s(scrubStep)}   ratio ${(scrubStep / rawMs).toFixed(2)} to the plain restore`);
+    const keepMs = step(cold, 'keeping a physical snapshot');
+    console.log(`        of which keeping the physical snapshot (cache, not scrub) ${s(keepMs)}   ratio without it ${((coldMs - keepMs) / rawMs).toFixed(2)}`);
     console.log(`        steps: ${cold.timings.map((t) => `${t.step.replace(/ the dump data\/production\.sql| into db/g, '')} ${(t.ms / 1000).toFixed(2)}`).join(', ')}`);
     console.log(`  (c) from the physical snapshot: new session up on it + clone    ${s(warmMs)}   cold clone / this ${(coldMs / warmMs).toFixed(2)}x (target >= 5x)`);
     console.log(`        session up ${(warmUpMs / 1000).toFixed(2)} s (${(seeded.bytes / MB).toFixed(0)} MB snapshot) + clone ${((warmMs - warmUpMs) / 1000).toFixed(2)} s; `

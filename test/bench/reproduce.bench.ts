@@ -40,12 +40,19 @@ async function main(): Promise<void> {
   const session = `bench-repro-${process.pid}`;
 
   // One reproduction from the link's text: what a click costs, receipt included.
+  // Where each reproduction's data came from (the line the data step prints once it is done).
+  const served: string[] = [];
   const reproduceOnce = async (): Promise<{ ms: number; receipt: Receipt }> => {
     const t = performance.now();
     const input = await incidentFromText(LINK, { trustedHosts: [] });
     if (!input.ok) throw new Error(input.error);
     const repo = await openRepository(clone);
-    const r = await runReproduction({ incident: input.incident, repo, docker, selfHealthCheck: false, home, session });
+    let from = 'source';
+    const r = await runReproduction({
+      incident: input.incident, repo, docker, selfHealthCheck: false, home, session,
+      onEvent: (e) => { if (e.type === 'detail' && /rows in \d+ tables/.test(e.message)) from = /\((physical|cached SQL) snapshot\)/.exec(e.message)?.[1] ?? 'source'; },
+    });
+    served.push(from);
     return { ms: performance.now() - t, receipt: r.receipt };
   };
 
@@ -91,6 +98,7 @@ async function main(): Promise<void> {
   console.log(`  baseline: up() alone on the same manifest and code ${secs(median(baseline))} median (${baseline.map(secs).join(', ')})`);
   report('cold', cold, 20);
   report('warm', warm, 5);
+  console.log(`  data from, in run order (cold, warm, ...): ${served.join(', ')}`);
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

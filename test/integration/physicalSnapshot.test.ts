@@ -164,7 +164,7 @@ describe('physical snapshots', () => {
     try {
       await tmp.commit({ repo: DERIVED.split(':')[0], tag: '15', changes: [`LABEL dev.repro.test=${RUN}`] });
     } finally {
-      await tmp.remove({ force: true });
+      await tmp.remove({ force: true, v: true });
     }
     const m = dbOnly();
     const s = await startDb('image', m, DERIVED);

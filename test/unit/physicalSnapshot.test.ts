@@ -7,13 +7,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { cacheKey, CACHE_FORMAT, openCacheWriter, pruneCache, serialSummary } from '../../extension/core/data/cache';
 import { fingerprint } from '../../extension/core/data/keyed';
 import { checkPhysical, lookupPhysical, physicalKey, settingsOf, type PhysicalMeta } from '../../extension/core/data/physicalSnapshot';
 import { StatementIndex } from '../../extension/core/data/restore';
 import { deriveKey } from '../../extension/core/data/rules';
-import { tempDir } from './helpers';
+import { tempDir as newTempDir } from './helpers';
+
+const made: string[] = [];
+const tempDir = (prefix: string): string => { const d = newTempDir(prefix); made.push(d); return d; };
+after(() => { for (const d of made) fs.rmSync(d, { recursive: true, force: true }); });
 
 const parts = { source: 'dump:abc', plan: 'rules-1', image: 'sha256:1111', settings: ['POSTGRES_USER=main', 'POSTGRES_DB=main'] };
 
