@@ -152,11 +152,16 @@ function environmentItem(r: DriftResult): vscode.TreeItem {
 
 function subjectItem(subject: string, rows: Row[]): vscode.TreeItem {
   const [what, name] = subject.includes(' ') ? subject.split(' ') as [string, string] : ['flags', 'feature flags'];
-  const item = new vscode.TreeItem(name, vscode.TreeItemCollapsibleState.Expanded);
   const bad = rows.filter((r) => r.state === 'drift' || r.state === 'missing');
+  const compared = !rows.every((r) => r.state === 'unknown');
+  // Nothing to read in rows no side could be compared on: folded, so the view stays short.
+  const item = new vscode.TreeItem(name, compared ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
   const worst = rows.reduce<Severity>((w, r) => (rank(r.severity) > rank(w) ? r.severity : w), 'none');
   const type = rows.find((r) => r.kind === 'type')?.reference;
-  item.description = `${type ? `${type} · ` : ''}${bad.length ? `${bad.length} differ${bad.length === 1 ? 's' : ''}` : 'in sync'}`;
+  // "in sync" only when something was compared: rows no side could be read for say so instead.
+  const verdict = bad.length ? `${bad.length} differ${bad.length === 1 ? 's' : ''}`
+    : compared ? 'in sync' : 'not compared';
+  item.description = `${type ? `${type} · ` : ''}${verdict}`;
   item.iconPath = new vscode.ThemeIcon(what === 'service' ? 'database' : what === 'app' ? 'package' : 'settings', bad.length ? new vscode.ThemeColor(SEVERITY_COLOR[worst]!) : undefined);
   item.contextValue = 'parity-subject';
   return item;

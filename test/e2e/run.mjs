@@ -263,8 +263,51 @@ async function openWorkbench(browser, cs, folder) {
   return { ctx, page };
 }
 async function openReproView(page) {
-  await page.locator(`.part.activitybar a.action-label[aria-label="${EXTENSION_TITLE}"]`).click({ timeout: 30000 });
-  await page.locator('.part.sidebar .pane-header', { hasText: 'Manifest' }).waitFor({ timeout: 15000 });
+  const header = page.locator('.part.sidebar .pane-header', { hasText: 'Manifest' });
+  // A click on the container that is already shown would close the side bar.
+  if (!(await header.isVisible().catch(() => false))) {
+    await page.locator(`.part.activitybar a.action-label[aria-label="${EXTENSION_TITLE}"]`).click({ timeout: 30000 });
+  }
+  await header.waitFor({ timeout: 15000 });
+}
+/** Folds the Repro views named (when open), so the others have the side bar's height. */
+async function foldViews(page, ...names) {
+  for (const name of names) {
+    const open = page.locator('.part.sidebar .pane-header[aria-expanded="true"]', { hasText: new RegExp(`^${name}`) });
+    if (await open.count()) await open.first().click();
+  }
+}
+/** A copy of the sample with a project name of its own, so its session is told from others. */
+function sessionWorkspace(name, session) {
+  const ws = sampleCopy(name, { withModules: true });
+  const manifest = path.join(ws, 'repro.yaml');
+  fs.writeFileSync(manifest, fs.readFileSync(manifest, 'utf8').replace(/name: shop\b/, `name: ${session}`));
+  return ws;
+}
+/**
+ * "Start Session" in the Sessions view, until this session's web, db, cache and gateway are up
+ * (other sessions may be on the engine too); the session's row and its container rows.
+ */
+async function startSampleSession(page, session) {
+  await openReproView(page);
+  await expectRows(page, ['Apps', 'web nodejs:20']);
+  await foldViews(page, 'Manifest', 'Parity', 'Incidents'); // the session's rows need the height
+  await viewAction(page, 'Sessions', 'Start Session');
+  const own = (r) => {
+    const at = r.findIndex((x) => x.startsWith(`${session} `) && / 4 up$/.test(x));
+    return at < 0 ? [] : r.slice(at, at + 5);
+  };
+  const rows = own(await waitRows(page, (r) => ['web', 'db', 'cache'].every((svc) => own(r).some((x) => x.startsWith(`${svc} healthy`))), 180000));
+  return rows;
+}
+/** "Stop Session" on the session's row, until the row is gone; then nothing of it may be on the engine. */
+async function stopSessionFromRow(page, session) {
+  const row = page.locator(ROWS, { hasText: session }).first();
+  await row.hover();
+  await row.locator('.action-label[aria-label="Stop Session"]').click({ timeout: 10000 });
+  await waitRows(page, (r) => !r.some((x) => x.startsWith(`${session} `)), 60000);
+  const left = await engineObjects(session);
+  if (left.length) throw new Error(`left on the engine: ${left.join(', ')}`);
 }
 /** A view's title action: shown in its pane header, which reveals its actions on hover. */
 async function viewAction(page, view, label) {
@@ -560,6 +603,7 @@ try {
         });
         let receipt;
         await check('(e) Reproduce runs the release in a worktree with scrubbed data: the Sessions view shows it healthy, the receipt names the commit, the incident\'s request fails with 500', async () => {
+          await foldViews(page, 'Manifest', 'Parity', 'Incidents'); // the session's rows need the height
           await openLink();
           await button('Reproduce').click();
           await waitRows(page, (r) => r.some((x) => x.startsWith(`${session} `)) && ['web', 'db', 'cache'].every((svc) => r.some((x) => x.startsWith(`${svc} healthy`))), 180000);
@@ -663,6 +707,7 @@ try {
         await check('(j) a reproduce link, confirmed, is listed in the Incidents view with its id, source, release and when', async () => {
           await openReproView(page);
           await pane('Incidents').waitFor({ timeout: 15000 });
+          await foldViews(page, 'Manifest', 'Parity'); // the session's rows need the height
           await openReproduceLink(page, link, `Reproduce incident ${id}?`);
           await dialogButton(page, 'Reproduce').click();
           await waitRows(page, (r) => r.includes(`${title} ${id} · link · v1.4.0 · just now`), 30000);
@@ -977,7 +1022,7 @@ try {
           const input = viewer.locator('input.filter-input');
           await input.fill('GET /health');
           await waitLogRows((r) => r.length > 0 && r.every((x) => x.startsWith('web GET /health')), 10000, 'only GET /health lines');
-          await viewAction(page, 'Manifest', 'Open repro.yaml');
+          await runCommand(page, 'Repro: Open repro.yaml');
           await page.locator('.part.editor .tab.active', { hasText: 'repro.yaml' }).waitFor({ timeout: 10000 });
           await page.locator('.part.editor .tab', { hasText: `Logs: ${session}` }).click();
           await waitLogRows((r) => r.length > 0 && r.every((x) => x.startsWith('web GET /health')), 15000, 'the same filtered lines after the reload');
