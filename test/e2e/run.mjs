@@ -713,6 +713,7 @@ try {
           await waitRows(page, (r) => r.includes(`${title} ${id} · link · v1.4.0 · just now`), 30000);
         });
         await check('(j) the session shows the reproduction\'s steps with their timings, its worktree and receipt, above its services', async () => {
+          await foldViews(page, 'Incidents'); // its rows are checked; the session's need the height now
           const rows = await waitRows(page, (r) => r.some((x) => x.startsWith(`${session} `)) && ['web', 'db', 'cache'].every((svc) => r.some((x) => x.startsWith(`${svc} healthy`)))
             && r.some((x) => x.startsWith('Receipt receipt.md')), 240000);
           for (const step of STEPS) {
@@ -728,6 +729,7 @@ try {
           if (order.some((v, i) => i > 0 && v <= order[i - 1])) throw new Error(`rows out of order (${order.join(', ')}): ${JSON.stringify(rows)}`);
         });
         await check('(j) once reproduced, the incident\'s row offers its receipt', async () => {
+          if (!(await pane('Incidents').getAttribute('aria-expanded') === 'true')) await pane('Incidents').click();
           const row = incidentRow();
           await row.hover();
           await row.locator('.action-label[aria-label="Open Incident Receipt"]').waitFor({ timeout: 15000 });
