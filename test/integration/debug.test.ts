@@ -84,7 +84,12 @@ describe('the debugger of a reproduction, on the real engine', () => {
     const r = await replayRequest(info.httpUrl!, info.request!);
     assert.equal(r.status, 500);
     assert.equal(r.body, '{"error":"internal server error"}');
-    const logs = (await docker.getContainer(info.containerId).logs({ stdout: true, stderr: true, tail: 50 })).toString('utf8');
+    // The engine's log may lag the answer by a moment: read it until the request's line is there.
+    let logs = '';
+    for (const until = Date.now() + 10000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+      logs = (await docker.getContainer(info.containerId).logs({ stdout: true, stderr: true, tail: 50 })).toString('utf8');
+      if (/GET \/customers\/137\/badge 500/.test(logs)) break;
+    }
     assert.match(logs, /GET \/customers\/137\/badge 500/, 'the app logged the replayed request');
     // (stdout and stderr arrive multiplexed: each line in its own frame)
     assert.match(logs, /TypeError: Cannot set properties of undefined \(setting 'width'\)/);
