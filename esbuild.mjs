@@ -75,8 +75,8 @@ const builds = [
   },
   {
     ...common,
-    // Each webview its own bundle: dist/webview.js, and the log viewer's dist/logViewer.js.
-    entryPoints: { webview: 'webview/main.ts', logViewer: 'webview/logViewer.ts' },
+    // The log viewer's webview, a bundle of its own: dist/logViewer.js.
+    entryPoints: { logViewer: 'webview/logViewer.ts' },
     outdir: 'dist',
     platform: 'browser',
     format: 'iife',

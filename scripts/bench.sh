@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 echo "== bundles (production build)"
 node esbuild.mjs --production >/dev/null
-for f in dist/extension.js dist/webview.js dist/logViewer.js dist/cli.js dist/ssh-transport.js; do
+for f in dist/extension.js dist/logViewer.js dist/cli.js dist/ssh-transport.js; do
   printf '  %-20s %8.1f KB\n' "$f" "$(( $(stat -c %s "$f") ))e-3"
 done
 ext=$(stat -c %s dist/extension.js)
