@@ -45,11 +45,6 @@ export class IncidentHistory implements vscode.Disposable {
     this.write([]);
   }
 
-  /** The request of the newest kept incident with this id (receipts do not keep requests). */
-  requestOf(incidentId: string): Incident['request'] {
-    return this.entries().find((e) => e.incident.id === incidentId && e.incident.request)?.incident.request;
-  }
-
   rows(): IncidentRow[] {
     return incidentRows(this.entries(), listReceipts(this.home()));
   }

@@ -52,7 +52,7 @@ async function showSessionActions(deps: PanelDeps, arg: unknown): Promise<void> 
   const appNode: SessionNode | undefined = app ? { kind: 'container', session: s, container: app } : undefined;
   const http = app?.ports.find((p) => p.name === 'http');
   const debug = app?.ports.find((p) => p.name === 'debug');
-  const request = receipt ? deps.history.requestOf(receipt.incident.id) : undefined;
+  const request = receipt?.request; // the receipt keeps the incident's (sanitized) request
   const run = (command: string, ...args: unknown[]) => () => vscode.commands.executeCommand(command, ...args);
   const actions: (Action | undefined)[] = [
     { label: '$(output) Open Logs', detail: 'Every service\'s log in one panel', run: run(LOG_COMMANDS.showLogViewer, node) },

@@ -300,6 +300,16 @@ async function startSampleSession(page, session) {
   const rows = own(await waitRows(page, (r) => ['web', 'db', 'cache'].every((svc) => own(r).some((x) => x.startsWith(`${svc} healthy`))), 180000));
   return rows;
 }
+/** An inline action of a session's row in the Sessions view. */
+async function sessionRowAction(page, session, label) {
+  const row = page.locator(ROWS, { hasText: session }).first();
+  await row.hover();
+  await row.locator(`.action-label[aria-label="${label}"]`).click({ timeout: 10000 });
+  // A row the tree replaced between hover and click (engine events refresh it) reaches the
+  // command without its node, and the command asks which session: answer as a user would.
+  const picker = page.locator('.quick-input-widget .monaco-list-row', { hasText: session }).first();
+  if (await picker.isVisible({ timeout: 1500 }).catch(() => false)) await picker.click();
+}
 /** "Stop Session" on the session's row, until the row is gone; then nothing of it may be on the engine. */
 async function stopSessionFromRow(page, session) {
   const row = page.locator(ROWS, { hasText: session }).first();
@@ -516,12 +526,7 @@ try {
           await shot(page, 'sessions.png');
         });
         await check('(d) "Stop Session" on the session row removes every container, network and volume of the session', async () => {
-          const row = page.locator(ROWS, { hasText: session }).first();
-          await row.hover();
-          await row.locator('.action-label[aria-label="Stop Session"]').click({ timeout: 10000 });
-          await waitRows(page, (r) => !r.some((x) => x.startsWith(`${session} `)), 60000);
-          const left = await engineObjects(session);
-          if (left.length) throw new Error(`left on the engine: ${left.join(', ')}`);
+          await stopSessionFromRow(page, session);
         });
       } finally {
         await removeFromEngine(session);
@@ -580,6 +585,7 @@ try {
       const dialog = page.locator('.monaco-dialog-box');
       const openLink = () => openReproduceLink(page, link, 'Reproduce incident INC-137?');
       const button = (label) => dialogButton(page, label);
+      const rowAction = (label) => sessionRowAction(page, session, label);
       try {
         await check('(e) opening the reproduce link shows a confirmation naming the commit, containers, data and where files go', async () => {
           await openReproView(page);
@@ -627,15 +633,6 @@ try {
         });
         // The rest of the story, as a developer goes on from there: the debugger on the failing
         // line, then every service's log in one panel.
-        const rowAction = async (label) => {
-          const row = page.locator(ROWS, { hasText: session }).first();
-          await row.hover();
-          await row.locator(`.action-label[aria-label="${label}"]`).click({ timeout: 10000 });
-          // A row the tree replaced between hover and click (engine events refresh it) reaches the
-          // command without its node, and the command asks which session: answer as a user would.
-          const picker = page.locator('.quick-input-widget .monaco-list-row', { hasText: session }).first();
-          if (await picker.isVisible({ timeout: 1500 }).catch(() => false)) await picker.click();
-        };
         await check('(e) Attach Debugger, then Replay Request: the debugger stops in the worktree\'s src/badge.js at the alert\'s line 40', async () => {
           await rowAction('Attach Debugger');
           await page.locator('.debug-toolbar').waitFor({ state: 'visible', timeout: 60000 });
@@ -901,11 +898,7 @@ try {
       });
       const { ctx, page } = await openWorkbench(browser, cs, repo);
       onFail = failShot(page);
-      const rowAction = async (label) => {
-        const row = page.locator(ROWS, { hasText: session }).first();
-        await row.hover();
-        await row.locator(`.action-label[aria-label="${label}"]`).click({ timeout: 10000 });
-      };
+      const rowAction = (label) => sessionRowAction(page, session, label);
       try {
         await check('(h) a reproduction started by `repro reproduce` shows in the Sessions view with its debug port', async () => {
           await openReproView(page);
