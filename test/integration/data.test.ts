@@ -329,7 +329,7 @@ describe('the sample shop, cloned from "production" into a session', () => {
     assert.deepEqual(warm.verified.problems, []);
     timings.dumpCached = warm.ms;
     const entries = fs.readdirSync(path.join(HOME, 'data'));
-    assert.ok(entries.includes(`${warm.cacheKey}.sql.gz`) && entries.includes(`${warm.cacheKey}.json`), entries.join(' '));
+    assert.ok(entries.includes(`${warm.cacheKey}.sql`) && entries.includes(`${warm.cacheKey}.json`), entries.join(' '));
 
     const changed = await cloneInto(stack, sampleManifest((m) => { m.services!.db!.data!.tables!.orders!.columns!.shipping_address = 'redact'; }));
     assert.equal(changed.cached, false, 'a changed rule hit the cache');

@@ -90,7 +90,7 @@ test('the cache: a key per source, rules and version; atomic entries; LRU prunin
   const w = openCacheWriter(home, key);
   await pipeline(Readable.from([Buffer.from('COPY public.t (c) FROM stdin;\n'), Buffer.from('x\n\\.\n')]), w.stream);
   assert.equal(lookupCache(home, key), undefined, 'no entry before commit');
-  const meta = await w.commit({ rules: 'rules-1', pgMajor: 15, summary: serialSummary(summary), verified: NO_CHECK });
+  const meta = await w.commit({ snapshot: 'a'.repeat(64), rules: 'rules-1', pgMajor: 15, summary: serialSummary(summary), verified: NO_CHECK });
   assert.equal(meta.format, CACHE_FORMAT);
   const hit = lookupCache(home, key)!;
   assert.ok(hit);
@@ -99,8 +99,14 @@ test('the cache: a key per source, rules and version; atomic entries; LRU prunin
   for await (const c of hit.open()) text += (c as Buffer).toString();
   assert.equal(text, 'COPY public.t (c) FROM stdin;\nx\n\\.\n');
   const dir = path.join(home, 'data');
-  assert.equal((fs.statSync(path.join(dir, `${key}.sql.gz`)).mode & 0o777), 0o600);
+  assert.equal((fs.statSync(path.join(dir, `${key}.sql`)).mode & 0o777), 0o600);
   assert.deepEqual(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp')), []);
+
+  // An entry cut short on disk (not the size written) is not served.
+  fs.truncateSync(path.join(dir, `${key}.sql`), 10);
+  assert.equal(lookupCache(home, key), undefined, 'a cut-off entry is a miss');
+  fs.writeFileSync(path.join(dir, `${key}.sql`), 'COPY public.t (c) FROM stdin;\nx\n\\.\n');
+  assert.ok(lookupCache(home, key));
 
   // An aborted writer leaves nothing.
   const other = cacheKey({ ...parts, plan: 'rules-2' });
@@ -115,9 +121,9 @@ test('the cache: a key per source, rules and version; atomic entries; LRU prunin
   for (const [i, k] of keys.entries()) {
     const cw = openCacheWriter(home, k);
     await pipeline(Readable.from([Buffer.alloc(20000, i)]), cw.stream);
-    await cw.commit({ rules: 'r', pgMajor: 15, summary: serialSummary(summary), verified: NO_CHECK });
+    await cw.commit({ snapshot: 'b'.repeat(64), rules: 'r', pgMajor: 15, summary: serialSummary(summary), verified: NO_CHECK });
     const t = new Date(Date.now() - (10 - i) * 60_000);
-    fs.utimesSync(path.join(dir, `${k}.sql.gz`), t, t);
+    fs.utimesSync(path.join(dir, `${k}.sql`), t, t);
     fs.utimesSync(path.join(dir, `${k}.json`), t, t);
   }
   lookupCache(home, keys[0]!); // used now: the most recent

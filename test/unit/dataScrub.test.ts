@@ -4,13 +4,14 @@
 // scrub alike, and a dump or a rule that cannot be honoured stops the clone with an error that
 // names the problem but never a value.
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { decodeCopyField, decodeCopyText, encodeCopyField, encodeCopyText, formatCopyLine, parseCopyLine, splitCopyLine } from '../../extension/core/data/copyText';
 import { fakeValue } from '../../extension/core/data/fake';
 import { hashValue, redactValue } from '../../extension/core/data/hash';
-import { fingerprint } from '../../extension/core/data/keyed';
+import { fingerprint, keyedDigest } from '../../extension/core/data/keyed';
 import { mask, maskText } from '../../extension/core/data/mask';
 import { compileScrubPlan, deriveKey, parseStrategy, scrubKeyFrom } from '../../extension/core/data/rules';
 import { classifyType } from '../../extension/core/data/sqlTypes';
@@ -367,6 +368,19 @@ describe('mask, fake, hash and redact, value by value', () => {
     });
     assert.equal(maskText(KEY, ''), '');
     assert.equal(maskText(KEY, '—, ! 🚀'), '—, ! 🚀');
+  });
+
+  test('the keyed digest every strategy draws on is HMAC-SHA256 to the bit, for any key and value', () => {
+    const keys = [KEY, Buffer.alloc(64, 7), Buffer.from('a key longer than the 64-byte block of sha256, so it is hashed first', 'utf8')];
+    const values = ['', 'ada@example.com', 'Zoë Ångström', '👩‍👩‍👧 家族', 'e\u0301', '\ud800 lone', 'x'.repeat(5000), 'é'.repeat(70_000)];
+    for (const k of keys) {
+      for (const v of values) {
+        const want = createHmac('sha256', k).update('mask\0').update(v).digest();
+        assert.deepEqual(keyedDigest(k, 'mask', v), want, `key of ${k.length} bytes, value of ${v.length} units`);
+      }
+    }
+    // A long value grows the scratch buffer; a short one after it must not see its tail.
+    assert.deepEqual(keyedDigest(KEY, 'mask', 'ab'), createHmac('sha256', KEY).update('mask\0').update('ab').digest());
   });
 
   test('fake: each kind plausible, deterministic, and never a real domain or routable address', () => {

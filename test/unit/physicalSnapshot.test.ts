@@ -81,7 +81,7 @@ test('pruning counts physical snapshots as entries: least recently used first, t
   const sql = cacheKey({ source: 'dump:9', plan: 'r', pgMajor: 15 });
   const w = openCacheWriter(home, sql);
   await pipeline(Readable.from([Buffer.from('SELECT 1;\n')]), w.stream);
-  await w.commit({ rules: 'r', pgMajor: 15, summary: serialSummary({ tables: new Map(), fingerprints: new Map(), bytesIn: 0, bytesOut: 0 }), verified: { columns: 0, values: 0, leaks: [], skipped: [], short: 0 } });
+  await w.commit({ snapshot: 'c'.repeat(64), rules: 'r', pgMajor: 15, summary: serialSummary({ tables: new Map(), fingerprints: new Map(), bytesIn: 0, bytesOut: 0 }), verified: { columns: 0, values: 0, leaks: [], skipped: [], short: 0 } });
   const removed = pruneCache(home, 1, [sql, keys[2]!]);
   assert.deepEqual(removed, [keys[0], keys[1]]);
   assert.ok(lookupPhysical(home, keys[2]!), 'a kept physical entry stays');

@@ -1,6 +1,9 @@
 // The scrubbed snapshots, kept so that the next clone of the same data under the same rules
 // restores without reading the source or scrubbing again:
-//   <REPRO_HOME>/data/<key>.sql.gz   the scrubbed plain SQL, gzip-compressed
+//   <REPRO_HOME>/data/<key>.sql      the scrubbed plain SQL, uncompressed: it is written while the
+//                                    clone streams into psql, and compressing it there cost more
+//                                    than scrubbing (measured: gzip level 1 took about as long as
+//                                    the scrubber on the same cores); the size cap bounds the disk
 //   <REPRO_HOME>/data/<key>.json     what the scrubbing pass counted (rows, fingerprints)
 // key = sha256 of the source's identity (a dump: its sha256; a live database: host, port and
 // database without credentials, and the point in time the caller gives), the scrub plan's
@@ -10,13 +13,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
-import { createGunzip, createGzip } from 'node:zlib';
+import type { Readable, Writable } from 'node:stream';
 import type { ScrubSummary } from './types';
 import type { VerifyReport } from './verify';
 
 /** Bumped when the snapshot's content or meta format changes: old entries then miss. */
-export const CACHE_FORMAT = 2;
+export const CACHE_FORMAT = 3;
 
 export const DEFAULT_CACHE_BYTES = 2 * 1024 ** 3;
 
@@ -37,7 +39,7 @@ export interface CacheMeta {
   format: number;
   key: string;
   createdAt: string;
-  /** sha256 of the scrubbed SQL (uncompressed): the snapshot's identity in receipts. */
+  /** sha256 of the scrubbed SQL: the snapshot's identity in receipts. */
   snapshot: string;
   rules: string;
   pgMajor: number;
@@ -72,7 +74,7 @@ export const cacheDir = (home: string): string => path.join(home, 'data');
 
 function paths(home: string, key: string): { sql: string; meta: string } {
   if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`not a cache key: ${key}`);
-  return { sql: path.join(cacheDir(home), `${key}.sql.gz`), meta: path.join(cacheDir(home), `${key}.json`) };
+  return { sql: path.join(cacheDir(home), `${key}.sql`), meta: path.join(cacheDir(home), `${key}.json`) };
 }
 
 /** The entry, if complete and of this format; touched so that pruning keeps what is used. */
@@ -81,7 +83,9 @@ export function lookupCache(home: string, key: string): { meta: CacheMeta; open(
   let meta: CacheMeta;
   try {
     meta = JSON.parse(fs.readFileSync(p.meta, 'utf8')) as CacheMeta;
-    if (meta.format !== CACHE_FORMAT || meta.key !== key || !fs.statSync(p.sql).isFile()) return undefined;
+    const st = fs.statSync(p.sql);
+    // A size that is not the one written: a damaged or cut-off entry, not to be restored.
+    if (meta.format !== CACHE_FORMAT || meta.key !== key || !st.isFile() || st.size !== meta.bytes) return undefined;
   } catch {
     return undefined;
   }
@@ -89,16 +93,7 @@ export function lookupCache(home: string, key: string): { meta: CacheMeta; open(
   try { fs.utimesSync(p.sql, now, now); fs.utimesSync(p.meta, now, now); } catch { /* pruned meanwhile: open() fails */ }
   return {
     meta,
-    open: () => {
-      const raw = fs.createReadStream(p.sql, { highWaterMark: 256 * 1024 });
-      const gunzip = createGunzip();
-      const out = new PassThrough();
-      raw.on('error', (e) => out.destroy(e));
-      gunzip.on('error', (e) => out.destroy(new Error(`The cached snapshot ${key.slice(0, 12)} is damaged (${e.message}); it was removed, clone again.`)));
-      gunzip.on('error', () => { fs.rmSync(p.sql, { force: true }); fs.rmSync(p.meta, { force: true }); });
-      raw.pipe(gunzip).pipe(out);
-      return out;
-    },
+    open: () => fs.createReadStream(p.sql, { highWaterMark: 256 * 1024 }),
   };
 }
 
@@ -106,38 +101,29 @@ export interface CacheWriter {
   /** Write the scrubbed SQL here (end it when the SQL ended). */
   stream: Writable;
   /** After the stream finished: writes the meta and renames both into place. */
-  commit(meta: Omit<CacheMeta, 'format' | 'key' | 'createdAt' | 'snapshot' | 'bytes'>): Promise<CacheMeta>;
+  commit(meta: Omit<CacheMeta, 'format' | 'key' | 'createdAt' | 'bytes'>): Promise<CacheMeta>;
   /** Drops what was written (idempotent). */
   abort(): void;
 }
 
-/** Starts an entry: gzip into a temporary file of the cache folder, hashing the plain SQL. */
+/** Starts an entry: the SQL goes to a temporary file of the cache folder, renamed on commit. */
 export function openCacheWriter(home: string, key: string): CacheWriter {
   const p = paths(home, key);
   fs.mkdirSync(cacheDir(home), { recursive: true, mode: 0o700 });
   const tmp = `${p.sql}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const file = fs.createWriteStream(tmp, { mode: 0o600 });
-  // Level 1: the snapshot is written while the clone streams into psql on the same cores;
-  // a faster level costs some disk (about 1.3x the size of level 6) and keeps the clone fast.
-  const gzip = createGzip({ level: 1 });
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const input = new PassThrough();
-  input.on('data', (c: Buffer) => { hash.update(c); bytes += c.length; });
-  input.pipe(gzip).pipe(file);
+  const file = fs.createWriteStream(tmp, { mode: 0o600, highWaterMark: 1024 * 1024 });
   let aborted = false;
   const written = new Promise<void>((resolve, reject) => {
     file.on('finish', resolve);
     file.on('error', reject);
-    gzip.on('error', reject);
   });
   written.catch(() => undefined);
   return {
-    stream: input,
+    stream: file,
     async commit(m) {
       await written;
       if (aborted) throw new Error('the cache entry was aborted');
-      const meta: CacheMeta = { format: CACHE_FORMAT, key, createdAt: new Date().toISOString(), snapshot: hash.digest('hex'), bytes, ...m };
+      const meta: CacheMeta = { format: CACHE_FORMAT, key, createdAt: new Date().toISOString(), bytes: file.bytesWritten, ...m };
       const metaTmp = `${p.meta}.${process.pid}.tmp`;
       fs.writeFileSync(metaTmp, JSON.stringify(meta), { mode: 0o600 });
       // The SQL first, then the meta: an entry only counts once its meta is there.
@@ -148,8 +134,6 @@ export function openCacheWriter(home: string, key: string): CacheWriter {
     abort() {
       if (aborted) return;
       aborted = true;
-      input.unpipe();
-      gzip.destroy();
       file.destroy();
       fs.rmSync(tmp, { force: true });
     },
@@ -175,7 +159,7 @@ export function pruneCache(home: string, maxBytes = DEFAULT_CACHE_BYTES, keep?: 
       if (Date.now() - st.mtimeMs > 24 * 3600e3) fs.rmSync(f, { force: true });
       continue;
     }
-    const m = /^([0-9a-f]{64})\.(sql\.gz|json|pg\.tar\.gz|pg\.json)$/.exec(n);
+    const m = /^([0-9a-f]{64})\.(sql|sql\.gz|json|pg\.tar\.gz|pg\.json)$/.exec(n);
     if (!m) continue;
     const e = entries.get(m[1]!) ?? { bytes: 0, used: 0 };
     e.bytes += st.size;
@@ -189,7 +173,9 @@ export function pruneCache(home: string, maxBytes = DEFAULT_CACHE_BYTES, keep?: 
     if (kept.has(key)) continue;
     const p = paths(home, key);
     // The meta first: an entry without its meta no longer counts.
-    for (const f of [p.meta, p.sql, `${p.meta.slice(0, -'.json'.length)}.pg.json`, `${p.sql.slice(0, -'.sql.gz'.length)}.pg.tar.gz`]) fs.rmSync(f, { force: true });
+    const base = p.meta.slice(0, -'.json'.length);
+    // (.sql.gz: an entry of an earlier cache format.)
+    for (const f of [p.meta, p.sql, `${base}.sql.gz`, `${base}.pg.json`, `${base}.pg.tar.gz`]) fs.rmSync(f, { force: true });
     total -= e.bytes;
     removed.push(key);
   }

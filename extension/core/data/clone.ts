@@ -260,7 +260,7 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
 
     const { problems: _, ...prints } = before.prints;
     if (writer) {
-      await writer.commit({ rules: plan.identity, pgMajor: major, summary: serialSummary(summary), verified: prints });
+      await writer.commit({ snapshot, rules: plan.identity, pgMajor: major, summary: serialSummary(summary), verified: prints });
       writer = undefined;
     }
     if (physical && o.keepPhysical !== false && !lookupPhysical(o.home, physical)) {

@@ -16,8 +16,13 @@ export type CopyMode = 'pass' | 'drop' | 'rows';
 export interface DumpEvents {
   createTable?(decl: TableDecl, line: number): void;
   copyStart(header: CopyHeader, line: number): CopyMode;
-  /** A row of a 'rows' block, without its line end: what to write instead, or null to drop it. */
-  copyRow?(row: Buffer, line: number): Buffer | null;
+  /**
+   * A row of a 'rows' block: buf[start, eol) is the row, buf[eol, end) its line end. Writes what
+   * replaces the whole line (line end included) through `out`, in pieces (no copy of the row is
+   * needed), or nothing to drop it. May set the block's mode (reader.copy.mode) to 'pass' for
+   * the rows still to come, when it has seen all it needs.
+   */
+  copyRow?(buf: Buffer, start: number, eol: number, end: number, line: number, out: (b: Buffer) => void): void;
   copyEnd?(table: string, rows: number, line: number): void;
   /** What to write instead of the statement (null drops it), or undefined to keep it. */
   insert?(stmt: InsertStatement): Buffer | null | undefined;
@@ -33,7 +38,9 @@ export interface DumpReaderOptions {
 export const DEFAULT_MAX_LINE = 64 * 1024 * 1024;
 
 const KEEP = Symbol('keep');
-type LineResult = typeof KEEP | Buffer | null;
+/** The line's replacement was already written (copyRow). */
+const WRITTEN = Symbol('written');
+type LineResult = typeof KEEP | typeof WRITTEN | Buffer | null;
 
 interface Capture {
   kind: 'create' | 'copy' | 'insert';
@@ -83,10 +90,22 @@ export class DumpReader {
     for (;;) {
       const nl = chunk.indexOf(10, pos);
       if (nl < 0) break;
+      const copy = this.copy;
+      if (copy && copy.mode === 'rows') {
+        // The hot path: a row to rewrite. What came before it is written first, then its pieces.
+        if (from < pos) this.out(chunk.subarray(from, pos));
+        if (this.copyRowLine(copy, chunk, pos, nl + 1) === KEEP) {
+          from = pos;
+        } else {
+          from = nl + 1;
+        }
+        pos = nl + 1;
+        continue;
+      }
       const r = this.readLine(chunk, pos, nl + 1);
       if (r !== KEEP) {
         if (from < pos) this.out(chunk.subarray(from, pos));
-        if (r !== null) this.out(r);
+        if (r !== null && r !== WRITTEN) this.out(r);
         from = nl + 1;
       }
       pos = nl + 1;
@@ -123,7 +142,7 @@ export class DumpReader {
 
   private emit(r: LineResult, line: Buffer): void {
     if (r === KEEP) this.out(line);
-    else if (r !== null) this.out(r);
+    else if (r !== null && r !== WRITTEN) this.out(r);
   }
 
   private addCarry(part: Buffer): void {
@@ -153,11 +172,26 @@ export class DumpReader {
       copy.rows++;
       if (copy.mode === 'pass') return KEEP;
       if (copy.mode === 'drop') return null;
-      const row = this.events.copyRow!(buf.subarray(start, eol), this.line);
-      if (row === null) return null;
-      return eol === end ? row : Buffer.concat([row, buf.subarray(eol, end)]);
+      this.events.copyRow!(buf, start, eol, end, this.line, this.out);
+      return WRITTEN;
     }
     return this.sqlLine(buf, start, eol, end);
+  }
+
+  /** readLine for a line of a 'rows' block (the terminator included): KEEP or WRITTEN. */
+  private copyRowLine(copy: NonNullable<DumpReader['copy']>, buf: Buffer, start: number, end: number): LineResult {
+    this.line++;
+    if (end - start > this.maxLine) this.tooLong(this.line);
+    let eol = end - 1; // buf[end - 1] is the "\n"
+    if (eol > start && buf[eol - 1] === 0x0d) eol--;
+    if (eol - start === 2 && buf[start] === 0x5c && buf[start + 1] === 0x2e) {
+      this.copy = undefined;
+      this.events.copyEnd?.(copy.table, copy.rows, this.line);
+      return KEEP;
+    }
+    copy.rows++;
+    this.events.copyRow!(buf, start, eol, end, this.line, this.out);
+    return WRITTEN;
   }
 
   private sqlLine(buf: Buffer, start: number, eol: number, end: number): LineResult {

@@ -37,6 +37,8 @@ interface ColumnPlan {
 const MEMO_MAX_BYTES = 256;
 /** Fields per generation of a column's memo: it holds the last 4,096 to 8,192 distinct fields. */
 const MEMO_ENTRIES = 4096;
+/** Lookups after which a column whose values rarely repeat stops using its memo. */
+const MEMO_TRIAL = 8192;
 
 interface MemoEntry {
   /** The scrubbed field, escaped for COPY, in memory of its own (not a slice of a pooled slab). */
@@ -56,13 +58,36 @@ interface MemoEntry {
 class FieldMemo {
   private current = new Map<string, MemoEntry>();
   private previous = new Map<string, MemoEntry>();
+  private lookups = 0;
+  private hits = 0;
+  private off = false;
+
+  /**
+   * False once a column has shown that its values do not repeat (fewer than one lookup in 8
+   * a hit over its first MEMO_TRIAL lookups: unique emails, ids, tokens): then the memo's
+   * string key and its stored copy cost more than they save, and the column goes without.
+   */
+  useful(): boolean {
+    return !this.off;
+  }
 
   get(k: string): MemoEntry | undefined {
-    const e = this.current.get(k);
-    if (e !== undefined) return e;
-    const old = this.previous.get(k);
-    if (old !== undefined) this.set(k, old);
-    return old;
+    let e = this.current.get(k);
+    if (e === undefined) {
+      e = this.previous.get(k);
+      if (e !== undefined) this.set(k, e);
+    }
+    if (this.lookups < MEMO_TRIAL) this.trial(e !== undefined);
+    return e;
+  }
+
+  private trial(hit: boolean): void {
+    if (hit) this.hits++;
+    if (++this.lookups === MEMO_TRIAL && this.hits * 8 < MEMO_TRIAL) {
+      this.off = true;
+      this.current = new Map();
+      this.previous = new Map();
+    }
   }
 
   set(k: string, e: MemoEntry): void {
@@ -78,6 +103,8 @@ class FieldMemo {
 const UTF8 = new Set(['UTF8', 'UTF-8', 'UNICODE', 'SQL_ASCII']);
 
 const TAB = 0x09;
+/** Bytes buffered on each side of the scrubber (see createScrubber). */
+export const SCRUB_BUFFER = Number(process.env.REPRO_SCRUB_BUFFER ?? 4 * 1024 * 1024);
 
 class Scrubbing implements DumpEvents {
   readonly decls = new Map<string, TableDecl>();
@@ -124,35 +151,34 @@ class Scrubbing implements DumpEvents {
     return 'rows';
   }
 
-  copyRow(row: Buffer, line: number): Buffer {
+  copyRow(buf: Buffer, rowStart: number, eol: number, end: number, line: number, out: (b: Buffer) => void): void {
     const { table, plans, width, starts } = this.rowPlan!;
     // Where each field starts (starts[i]; a field ends one byte before the next one's start):
-    // only the ruled fields are cut out, the rest of the row is copied by ranges.
+    // only the ruled fields are cut out, the rest of the line is written as ranges of the input.
     let fields = 1;
-    for (let tab = row.indexOf(TAB); tab >= 0; tab = row.indexOf(TAB, tab + 1)) {
+    starts[0] = rowStart;
+    for (let tab = buf.indexOf(TAB, rowStart); tab >= 0 && tab < eol; tab = buf.indexOf(TAB, tab + 1)) {
       if (fields < width) starts[fields] = tab + 1;
       fields++;
     }
     if (fields !== width) {
       throw new DumpFormatError(`a row of ${table} has ${fields} fields where its COPY header names ${width} columns`, line);
     }
-    starts[width] = row.length + 1;
-    const parts: Buffer[] = [];
-    let at = 0;
+    starts[width] = eol + 1;
+    let at = rowStart;
     for (const p of plans) {
       const start = starts[p.index]!;
-      const end = starts[p.index + 1]! - 1;
-      if (start > at) parts.push(row.subarray(at, start));
-      parts.push(this.copyField(table, p, row, start, end, line));
-      at = end;
+      const fieldEnd = starts[p.index + 1]! - 1;
+      if (start > at) out(buf.subarray(at, start));
+      out(this.copyField(table, p, buf, start, fieldEnd, line));
+      at = fieldEnd;
     }
-    if (at < row.length) parts.push(row.subarray(at));
-    return Buffer.concat(parts);
+    out(buf.subarray(at, end));
   }
 
   /** One ruled field of a COPY row, scrubbed and escaped (from the column's memo when it repeats). */
   private copyField(table: string, p: ColumnPlan, row: Buffer, start: number, end: number, line: number): Buffer {
-    const memoKey = end - start <= MEMO_MAX_BYTES ? row.toString('latin1', start, end) : undefined;
+    const memoKey = end - start <= MEMO_MAX_BYTES && p.memo.useful() ? row.toString('latin1', start, end) : undefined;
     if (memoKey !== undefined) {
       const hit = p.memo.get(memoKey);
       if (hit) {
@@ -350,6 +376,11 @@ export function createScrubber(plan: ScrubPlan, opts: ScrubOptions = {}): ScrubS
     t.push(out);
   };
   const stream = new Transform({
+    // Room for a few chunks on each side: the scrubber and what reads its output (psql in
+    // another container) run on different cores, and a stall of one (a checkpoint, a burst of
+    // new values to scrub) is then absorbed instead of stopping the other.
+    writableHighWaterMark: SCRUB_BUFFER,
+    readableHighWaterMark: SCRUB_BUFFER,
     transform(chunk: Buffer | string, encoding: BufferEncoding, callback: TransformCallback) {
       try {
         const buf = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;

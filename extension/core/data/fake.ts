@@ -59,6 +59,9 @@ export function fakeValue(kind: FakeKind, key: Buffer, value: string, opts: Fake
 }
 
 const asciiLower = (s: string) => s.normalize('NFD').replace(/[^A-Za-z]/g, '').toLowerCase();
+/** The name lists as they appear in an email's local part, made once (not per value). */
+const EMAIL_FIRST = FIRST_NAMES.map(asciiLower);
+const EMAIL_LAST = LAST_NAMES.map(asciiLower);
 
 function base36(rng: KeyStream, length: number): string {
   let s = '';
@@ -71,7 +74,7 @@ function fakeEmail(rng: KeyStream, value: string): string {
   const local = at >= 0 ? value.slice(0, at) : value;
   const sep = /[._-]/.exec(local.split('+')[0] ?? '')?.[0] ?? '.';
   const tag = local.includes('+') ? `+${rng.pick(LOREM)}` : '';
-  return `${asciiLower(rng.pick(FIRST_NAMES))}${sep}${asciiLower(rng.pick(LAST_NAMES))}${sep}${base36(rng, 8)}${tag}@${rng.pick(EMAIL_DOMAINS)}`;
+  return `${rng.pick(EMAIL_FIRST)}${sep}${rng.pick(EMAIL_LAST)}${sep}${base36(rng, 8)}${tag}@${rng.pick(EMAIL_DOMAINS)}`;
 }
 
 function fakePhone(key: Buffer, value: string): string {

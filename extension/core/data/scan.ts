@@ -30,6 +30,7 @@ const SAMPLED = new Set(['text', 'unknown', 'json', 'array', 'xml']);
 class Scanning implements DumpEvents {
   readonly tables = new Map<string, ScannedTable>();
   private block: { table: ScannedTable; order: (ValueStats | undefined)[] } | undefined;
+  reader: DumpReader | undefined;
 
   constructor(private readonly plan: ScrubPlan, private readonly sampleRows: number) {}
 
@@ -44,16 +45,18 @@ class Scanning implements DumpEvents {
   copyStart(h: CopyHeader): CopyMode {
     const t = this.table(h.table);
     const order = this.order(h.table, t, h.columns);
-    if (!order.some(Boolean)) return 'pass';
+    if (!order.some(Boolean) || t.sampled >= this.sampleRows) return 'pass';
     this.block = { table: t, order };
     return 'rows';
   }
 
-  copyRow(row: Buffer): Buffer {
+  copyRow(buf: Buffer, start: number, eol: number): void {
     const b = this.block!;
-    if (b.table.sampled >= this.sampleRows) return row;
-    b.table.sampled++;
-    const fields = splitCopyLine(row);
+    if (++b.table.sampled >= this.sampleRows) {
+      // Sampled enough: the reader only looks for the end of the block from here.
+      this.reader!.copy!.mode = 'pass';
+    }
+    const fields = splitCopyLine(buf.subarray(start, eol));
     b.order.forEach((stats, i) => {
       const raw = fields[i];
       if (!stats || raw === undefined) return;
@@ -64,7 +67,6 @@ class Scanning implements DumpEvents {
         // not UTF-8: the scrubber will say so if the column has a rule; nothing to detect here
       }
     });
-    return row;
   }
 
   copyEnd(): void {
@@ -127,6 +129,7 @@ class Scanning implements DumpEvents {
 export async function scanDump(input: Readable, plan: ScrubPlan, opts: ScanOptions = {}): Promise<CoverageReport> {
   const scanning = new Scanning(plan, opts.sampleRows ?? 1000);
   const reader = new DumpReader(scanning, () => undefined, opts);
+  scanning.reader = reader;
   for await (const chunk of input) reader.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
   reader.end();
 
