@@ -25,6 +25,7 @@ import { cloneData, cloneServiceData, CloneError, type CloneOptions, type CloneR
 import { JOB_ROLE } from '../../extension/core/data/engineJobs';
 import { pgTarget, psqlRows } from '../../extension/core/data/pg';
 import { RestoreError, restoreSql } from '../../extension/core/data/restore';
+import { VerifyError } from '../../extension/core/data/verify';
 import { deriveKey } from '../../extension/core/data/rules';
 import type { Manifest } from '../../extension/core/manifest/schema';
 import { execIn } from '../../extension/core/stack/containerIo';
@@ -515,6 +516,38 @@ describe('odd and hostile inputs', () => {
     assert.equal(r.tables.find((t) => t.name === 'public.nothing_here')?.rows, 0);
     assert.deepEqual(await rows(dbId, 'main', 'main', "SELECT count(*) FROM pg_type WHERE typname IN ('mood', 'positive_int')"), [['2']]);
     await execIn(engine(), dbId, ['psql', '-X', '-q', '-U', 'main', '-d', 'main', '-c', 'DROP DATABASE reference']);
+  });
+
+  test('a clone that fails its checks (a trigger in the dump drops rows as they load): a VerifyError naming the table, the database emptied, nothing kept', async () => {
+    const dir = tempDir('repro-verify-');
+    const home = tempDir('repro-verify-home-');
+    try {
+      const people = Array.from({ length: 10 }, (_, i) => `${i + 1}\tperson${i + 1}@example.org`).join('\n');
+      fs.writeFileSync(path.join(dir, 'dropping.sql'), [
+        'CREATE TABLE public.people (id integer PRIMARY KEY, email text);',
+        'CREATE FUNCTION public.drop_odd() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.id % 2 = 1 THEN RETURN NULL; END IF; RETURN NEW; END $$;',
+        'CREATE TRIGGER drop_odd BEFORE INSERT ON public.people FOR EACH ROW EXECUTE FUNCTION public.drop_odd();',
+        'COPY public.people (id, email) FROM stdin;', people, '\\.', '',
+      ].join('\n'));
+      const err = await cloneServiceData(engine(), {
+        manifest: dbOnly({ source: { dump: 'dropping.sql' }, tables: { people: { columns: { email: 'fake:email' } } } }),
+        service: 'db', stack, root: dir, home, key: KEY, replace: true,
+      }).then(() => assert.fail('a clone missing half its rows passed'), (e: Error) => e);
+      assert.ok(err instanceof VerifyError, String(err));
+      assert.match(err.message, /table public\.people: 5 rows in the clone, 10 expected/);
+      const t = await pgTarget(engine(), idOf(stack, 'db'));
+      assert.deepEqual(await psqlRows(engine(), t, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), [['0']], 'the failed clone was left in the database');
+      // Neither snapshot was kept, not even half: the physical one taken beside the checks is
+      // dropped, and none is started once a check failed (looked at again after a while).
+      const left = () => (fs.existsSync(path.join(home, 'data')) ? fs.readdirSync(path.join(home, 'data')) : []);
+      assert.deepEqual(left(), []);
+      await new Promise((r) => setTimeout(r, 3000));
+      assert.deepEqual(left(), []);
+      assert.deepEqual(await jobsLeft(session), []);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(home, { recursive: true, force: true });
+    }
   });
 
   test('a dump cut off in the middle: a clear error, and the transaction rolled back (no table, no row)', async () => {

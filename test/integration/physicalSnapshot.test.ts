@@ -123,7 +123,7 @@ describe('physical snapshots', () => {
     assert.match(first.log.join('\n'), /no physical snapshot of this data for image [0-9a-f]{12}/);
     const c = await clone(first, m);
     assert.equal(c.result.cached, false);
-    assert.ok(c.result.timings.some((t) => t.step === 'keeping a physical snapshot'), c.steps.join('; '));
+    assert.ok(c.result.timings.some((t) => /keeping a physical snapshot/.test(t.step)), c.steps.join('; '));
     assert.equal(physicalFiles().length, 1, 'one physical snapshot kept');
     assert.ok(await ranInitdb(first), 'a fresh session initialises PostgreSQL');
     cold = { ...await contents(first), snapshot: c.result.snapshot };

@@ -3,13 +3,14 @@
 // reported by, the stream demultiplexer and the tar writer.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { test } from 'node:test';
 import { cacheKey, CACHE_FORMAT, lookupCache, openCacheWriter, pruneCache, serialSummary, summaryOf } from '../../extension/core/data/cache';
-import { DataSourceError, dumpFormat, resolveInside } from '../../extension/core/data/dumpSource';
+import { DataSourceError, dumpFormat, fileSha256, resolveInside } from '../../extension/core/data/dumpSource';
 import { connectionString, liveIdentity, parseConnection } from '../../extension/core/data/liveSource';
 import { StatementIndex } from '../../extension/core/data/restore';
 import { Demux, gated, tarStream, Tail } from '../../extension/core/data/streams';
@@ -74,6 +75,20 @@ test('a dump path stays inside the repository: no absolute path, no "..", no lin
   assert.equal(dumpFormat(path.join(root, 'data', 'dump.sql')), 'plain');
   fs.writeFileSync(path.join(root, 'c.dump'), Buffer.concat([Buffer.from('PGDMP'), Buffer.alloc(10)]));
   assert.equal(dumpFormat(path.join(root, 'c.dump')), 'custom');
+});
+
+test('a dump\'s sha256 is remembered while the file is the same, and taken again once it changed, even at the same size', async () => {
+  const dir = tempDir('repro-sha-');
+  const file = path.join(dir, 'dump.sql');
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  fs.writeFileSync(file, 'SELECT 1;\n');
+  assert.equal(await fileSha256(file), sha(Buffer.from('SELECT 1;\n')));
+  assert.equal(await fileSha256(file), sha(Buffer.from('SELECT 1;\n')), 'the same file, the same answer');
+  fs.writeFileSync(file, 'SELECT 2;\n'); // same size, new content
+  assert.equal(await fileSha256(file), sha(Buffer.from('SELECT 2;\n')));
+  fs.rmSync(file);
+  fs.writeFileSync(file, 'SELECT 3;\n'); // another file at the same path
+  assert.equal(await fileSha256(file), sha(Buffer.from('SELECT 3;\n')));
 });
 
 test('the cache: a key per source, rules and version; atomic entries; LRU pruning; a rule change misses', async () => {

@@ -39,7 +39,7 @@ import { DataSourceError, fileSha256, openDumpSource, resolveInside, type Opened
 import { fingerprint, memoized } from './keyed';
 import { connectionString, liveIdentity, openLiveSource, parseConnection, type SecretLookup } from './liveSource';
 import { catalogTables, pgTargetOf, psqlRows, quoteIdent, type PgTarget } from './pg';
-import { lookupPhysical, physicalKey, settingsOf, writePhysical, type PhysicalMeta } from './physicalSnapshot';
+import { lookupPhysical, physicalKey, settingsOf, takePhysical, type PhysicalMeta, type TakenPhysical } from './physicalSnapshot';
 import { restoreSql, type RestoreResult } from './restore';
 import { compileScrubPlan } from './rules';
 import { formatCoverage, scanDump } from './scan';
@@ -181,6 +181,12 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
   let writer: CacheWriter | undefined;
   let restoring = false;
   let restored: RestoreResult;
+  /** The physical snapshot to keep (its key), and the one being taken beside the checks. */
+  let keep: string | undefined;
+  let taken: Promise<TakenPhysical | Error> | undefined;
+  const stopTaking = new AbortController();
+  const onAbort = () => stopTaking.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
     if (hit) {
       summary = summaryOf(hit.meta.summary);
@@ -219,7 +225,14 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
     // to come, ANALYZE runs beside the checks (other server processes; it only reads the rows).
     const fp = fingerprintable(plan);
     const analyzeNow = where.size === 0;
-    const before = await timed(analyzeNow ? 'verifying the clone (and analyzing)' : 'verifying the clone', async () => {
+    // The physical snapshot is taken beside the value checks once ANALYZE is done (so it holds
+    // the statistics), when nothing changes the data after the checks (no subset to come); it
+    // only becomes an entry once every check passed.
+    keep = physical !== undefined && o.keepPhysical !== false && !lookupPhysical(o.home, physical) ? physical : undefined;
+    const takeEarly = keep !== undefined && analyzeNow;
+    const take = (k: string) => takePhysical(docker, target, o.home, k, stopTaking.signal).catch((e: Error) => e);
+    const before = await timed(takeEarly ? 'verifying the clone (analyzing, then keeping a physical snapshot beside the checks)'
+      : analyzeNow ? 'verifying the clone (and analyzing)' : 'verifying the clone', async () => {
       const catalog = await catalogTables(docker, target, signal);
       const expected = new Map([...summary.tables].map(([t, c]) => [t, c.rowsOut]));
       const [counts, prints] = await Promise.all([
@@ -230,7 +243,7 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
             // Every value of the clone's scrubbed columns is fingerprinted: repeats (masked names,
             // addresses) come from a memo shared by the columns (a fingerprint is the column's no more).
             memoized((raw) => fingerprint(o.key, decodeCopyText(Buffer.from(raw, 'utf8')) ?? ''), 16_384), signal, catalog),
-        analyzeNow ? psqlRows(docker, target, 'ANALYZE', signal ? { signal } : {}) : undefined,
+        analyzeNow ? psqlRows(docker, target, 'ANALYZE', signal ? { signal } : {}).then(() => (takeEarly && !stopTaking.signal.aborted ? (taken = take(keep!)) : undefined)) : undefined,
       ]);
       return { counts, prints, expected };
     });
@@ -263,15 +276,20 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
       await writer.commit({ snapshot, rules: plan.identity, pgMajor: major, summary: serialSummary(summary), verified: prints });
       writer = undefined;
     }
-    if (physical && o.keepPhysical !== false && !lookupPhysical(o.home, physical)) {
+    if (keep) {
       // The next reproduction of this data starts PostgreSQL on it. Not keeping it fails nothing.
-      await timed('keeping a physical snapshot', () => writePhysical(docker, target, o.home, physical, {
-        image: container.Image, pgMajor: major, snapshot, rules: plan.identity,
-        counts: verified.counts.map((c) => [c.table, c.actual]), foreignKeys: verified.foreignKeys, fingerprints: prints,
-      }, signal)).catch((e: Error) => {
-        if (signal?.aborted) throw e;
-        o.onStep?.(`no physical snapshot kept (the next reproduction restores the SQL snapshot): ${e.message}`);
-      });
+      const got = taken ? await taken : await timed('keeping a physical snapshot', () => take(keep!));
+      taken = undefined;
+      try {
+        if (got instanceof Error) throw got;
+        got.commit({
+          image: container.Image, pgMajor: major, snapshot, rules: plan.identity,
+          counts: verified.counts.map((c) => [c.table, c.actual]), foreignKeys: verified.foreignKeys, fingerprints: prints,
+        });
+      } catch (e) {
+        if (signal?.aborted) throw signal.reason ?? e;
+        o.onStep?.(`no physical snapshot kept (the next reproduction restores the SQL snapshot): ${(e as Error).message}`);
+      }
     }
     if (key) pruneCache(o.home, o.cacheBytes ?? DEFAULT_CACHE_BYTES, [key, ...(physical ? [physical] : [])]);
     return {
@@ -281,10 +299,18 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
     };
   } catch (e) {
     writer?.abort();
+    // No snapshot is taken after this (ANALYZE may still be running: a check failed first).
+    stopTaking.abort();
+    if (taken) {
+      const t = await taken;
+      if (!(t instanceof Error)) t.discard();
+    }
     if (restoring) await resetDatabase(docker, target).catch(() => undefined);
     if (signal?.aborted) throw signal.reason ?? e;
     if (e instanceof CloneError || e instanceof VerifyError) throw e;
     throw new CloneError(o.service, `Cloning the data of ${o.service} from ${source.what} failed: ${(e as Error).message}`);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
 }
 

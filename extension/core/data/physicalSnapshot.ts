@@ -110,13 +110,20 @@ export class PhysicalSnapshotError extends Error {
   }
 }
 
+/** A physical snapshot taken and not yet in place: committed once the clone passed its checks. */
+export interface TakenPhysical {
+  /** Writes the meta and renames both files into place. */
+  commit(m: Omit<PhysicalMeta, 'format' | 'kind' | 'key' | 'createdAt' | 'sha256' | 'bytes'>): PhysicalMeta;
+  /** Removes what was taken (idempotent). */
+  discard(): void;
+}
+
 /**
  * Takes a physical snapshot of the running clone: pg_basebackup through exec (a consistent copy
- * while the server runs, only the WAL it needs), gzip level 1 into a temporary file, renamed
- * into place with its meta once the backup exited 0.
+ * while the server runs, only the WAL it needs), gzip level 1 into a temporary file. Nothing
+ * counts as an entry until commit(): the clone may be taken while its checks still run.
  */
-export async function writePhysical(docker: Docker, t: PgTarget, home: string, key: string,
-  m: Omit<PhysicalMeta, 'format' | 'kind' | 'key' | 'createdAt' | 'sha256' | 'bytes'>, signal?: AbortSignal): Promise<PhysicalMeta> {
+export async function takePhysical(docker: Docker, t: PgTarget, home: string, key: string, signal?: AbortSignal): Promise<TakenPhysical> {
   const p = paths(home, key);
   fs.mkdirSync(cacheDir(home), { recursive: true, mode: 0o700 });
   const tmp = `${p.tar}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
@@ -134,13 +141,6 @@ export async function writePhysical(docker: Docker, t: PgTarget, home: string, k
       const why = exec.stderr.text().split('\n').find((l) => l.trim()) ?? `exit ${code}`;
       throw new PhysicalSnapshotError(`pg_basebackup failed in the clone (exit ${code}): ${why.trim().slice(0, 300)}`);
     }
-    const meta: PhysicalMeta = { format: CACHE_FORMAT, kind: 'physical', key, createdAt: new Date().toISOString(), sha256: hash.digest('hex'), bytes, ...m };
-    const metaTmp = `${p.meta}.${process.pid}.tmp`;
-    fs.writeFileSync(metaTmp, JSON.stringify(meta), { mode: 0o600 });
-    // The archive first, then the meta: an entry only counts once its meta is there.
-    fs.renameSync(tmp, p.tar);
-    fs.renameSync(metaTmp, p.meta);
-    return meta;
   } catch (e) {
     exec.destroy();
     fs.rmSync(tmp, { force: true });
@@ -149,4 +149,30 @@ export async function writePhysical(docker: Docker, t: PgTarget, home: string, k
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
+  const sha256 = hash.digest('hex');
+  let done = false;
+  return {
+    commit(m) {
+      if (done) throw new Error('the physical snapshot was already committed or discarded');
+      done = true;
+      const meta: PhysicalMeta = { format: CACHE_FORMAT, kind: 'physical', key, createdAt: new Date().toISOString(), sha256, bytes, ...m };
+      const metaTmp = `${p.meta}.${process.pid}.tmp`;
+      try {
+        fs.writeFileSync(metaTmp, JSON.stringify(meta), { mode: 0o600 });
+        // The archive first, then the meta: an entry only counts once its meta is there.
+        fs.renameSync(tmp, p.tar);
+        fs.renameSync(metaTmp, p.meta);
+      } catch (e) {
+        fs.rmSync(tmp, { force: true });
+        fs.rmSync(metaTmp, { force: true });
+        throw e;
+      }
+      return meta;
+    },
+    discard() {
+      if (done) return;
+      done = true;
+      fs.rmSync(tmp, { force: true });
+    },
+  };
 }
