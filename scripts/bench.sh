@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints the project's performance figures. Each figure comes with a baseline measured in the
-# same run, so ratios hold across machines. Targets are in the README.
+# same run, so ratios hold across machines. A figure with a target prints it and "met" or "MISSED".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
