@@ -340,6 +340,35 @@ test('isolation by inspection: apps and services only on internal networks, only
     assert.match(fromApp.stdout, /timeout|EHOSTUNREACH|ENETUNREACH|ECONNREFUSED/);
     const fromDb = await execIn(d, idOf(stack, 'db'), ['timeout', '1', 'bash', '-c', `exec 3<>/dev/tcp/${peerIp}/8080`]);
     assert.notEqual(fromDb.exitCode, 0, 'the database reached a peer outside its internal network');
+
+    // Nor the developer's own machine: a server listening on all of this host's interfaces (a
+    // local database, a tunnel to production) is out of reach at every address the host has,
+    // the internal network's gateway address included. Podman is the known exception: its DNS
+    // (aardvark-dns) answers on the internal network's gateway address, so the host keeps that
+    // address there and is reachable through it (README, Troubleshooting).
+    const server = net.createServer((sock) => { sock.on('error', () => undefined); sock.end('host\n'); });
+    await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      const internal = await networkOf(`repro-${session}-internal`);
+      const gateways = (internal.IPAM?.Config ?? []).map((c) => c.Gateway).filter((a): a is string => Boolean(a));
+      const hostAddresses = [...new Set([
+        ...gateways,
+        ...Object.values(os.networkInterfaces()).flat().filter((i) => i && i.family === 'IPv4' && !i.internal).map((i) => i!.address),
+      ])];
+      assert.ok(hostAddresses.length >= 2, `host addresses: ${hostAddresses.join(', ')}`);
+      const reached: string[] = [];
+      for (const address of hostAddresses) {
+        const app = await execIn(d, idOf(stack, 'web'), ['node', '-e',
+          `require('net').connect(${port}, '${address}').on('connect', () => process.exit(0)).on('error', (e) => { console.log(e.code); process.exit(1); });` +
+          `setTimeout(() => { console.log('timeout'); process.exit(2); }, 1000);`], { env: ['NODE_OPTIONS='] });
+        const db = await execIn(d, idOf(stack, 'db'), ['timeout', '1', 'bash', '-c', `exec 3<>/dev/tcp/${address}/${port}`]);
+        if (app.exitCode === 0 || db.exitCode === 0) reached.push(address);
+      }
+      assert.deepEqual(reached, kind === 'podman' ? gateways : [], 'the clone reached servers of the host at these addresses');
+    } finally {
+      server.close();
+    }
   });
 });
 

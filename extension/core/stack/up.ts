@@ -7,6 +7,9 @@ import { ContainerFailedError, waitReady } from './health';
 import type { Plan, PlannedContainer, PlannedPort } from './plan';
 import { leftovers, removeSession } from './teardown';
 
+/** Docker's bridge option that leaves the host without an address on the network. */
+export const INHIBIT_HOST_ADDRESS = 'com.docker.network.bridge.inhibit_ipv4';
+
 export type ContainerState = 'pending' | 'creating' | 'starting' | 'healthy' | 'running' | 'unhealthy' | 'exited' | 'removed';
 
 export type StackEvent =
@@ -76,7 +79,13 @@ export async function up(docker: Docker, plan: Plan, opts: UpOptions = {}): Prom
     await timed('networks and volumes', async () => {
       opts.signal?.throwIfAborted();
       await allSettledOrFirstError([
-        ...plan.networks.map((n) => () => docker.createNetwork({ Name: n.name, Driver: 'bridge', Internal: n.internal, CheckDuplicate: true, Labels: n.labels })),
+        ...plan.networks.map((n) => () => docker.createNetwork({
+          Name: n.name, Driver: 'bridge', Internal: n.internal, CheckDuplicate: true, Labels: n.labels,
+          // An internal network still gives the host an address on its bridge, and through it
+          // every server of the host listening on all interfaces (a local database, a tunnel to
+          // production) is in reach of the clone. Without that address the host is unreachable.
+          ...(n.internal ? { Options: { [INHIBIT_HOST_ADDRESS]: 'true' } } : {}),
+        })),
         ...plan.volumes.map((v) => () => docker.createVolume({ Name: v.name, Labels: v.labels })),
       ], opts.signal);
     });
