@@ -2,7 +2,8 @@
 // per service, text or regex filter, minimum level, trace-id filter, follow/pause, timestamps,
 // copy and export (done by the host, from its buffer, with the same filter). Lines arrive in
 // acknowledged batches into a bounded buffer and render through a virtualised list.
-// Filters survive a reload through getState/setState. Browser code only.
+// Filters and the session survive a reload through getState/setState (the host's serializer
+// reads the session back to reopen the panel). Browser code only.
 import { compileFilter, EMPTY_FILTER, isLogFilterState, type CompiledFilter, type LogFilterState } from '../extension/core/logs/filter';
 import type { ServiceLogState, SessionLogLine } from '../extension/core/logs/logLine';
 import type { LogLevel } from '../extension/core/logs/logLevel';
@@ -17,13 +18,14 @@ interface VsCodeApi {
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
-interface SavedState { filter: LogFilterState; timestamps: boolean }
+interface SavedState { filter: LogFilterState; timestamps: boolean; session?: string }
 
 const vscode = acquireVsCodeApi();
 const saved = vscode.getState() as Partial<SavedState> | undefined;
 const state: SavedState = {
   filter: isLogFilterState(saved?.filter) ? saved.filter : { ...EMPTY_FILTER },
   timestamps: typeof saved?.timestamps === 'boolean' ? saved.timestamps : true,
+  ...(typeof saved?.session === 'string' ? { session: saved.session } : {}),
 };
 const PALETTE_SIZE = 8;
 
@@ -313,6 +315,8 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   switch (m.type) {
     case 'init':
       session = m.session;
+      state.session = session;
+      vscode.setState(state);
       lines = new RingBuffer(m.bufferLines);
       counts.clear();
       dropped = 0;

@@ -6,7 +6,7 @@ import { SESSION_ID } from '../core/stack/plan';
 import { LOG_COMMANDS, type LogCommandKey } from './commandIds';
 import type { EngineProvider } from './engine';
 import type { Logger } from './logger';
-import { LogViewers } from './logViewerPanel';
+import { LOG_VIEWER_TYPE, LogViewers } from './logViewerPanel';
 import { engineError } from './sessionCommands';
 import type { SessionsTreeProvider } from './sessionsTree';
 
@@ -24,7 +24,11 @@ export function registerLogViewerCommands(deps: LogViewerDeps): vscode.Disposabl
   const handlers: Record<LogCommandKey, Handler> = {
     showLogViewer: (arg) => showLogViewer(deps, viewers, arg),
   };
-  return vscode.Disposable.from(viewers, ...(Object.keys(handlers) as LogCommandKey[]).map((k) => vscode.commands.registerCommand(LOG_COMMANDS[k], handlers[k])));
+  // Open viewers come back after a window reload (activation event onWebviewPanel:repro.logViewer).
+  const serializer = vscode.window.registerWebviewPanelSerializer(LOG_VIEWER_TYPE, {
+    deserializeWebviewPanel: (panel, state) => viewers.restore(panel, state),
+  });
+  return vscode.Disposable.from(viewers, serializer, ...(Object.keys(handlers) as LogCommandKey[]).map((k) => vscode.commands.registerCommand(LOG_COMMANDS[k], handlers[k])));
 }
 
 /** The session an argument names: a tree node's, or a valid session name; anything else is ignored. */

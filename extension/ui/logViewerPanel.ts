@@ -1,13 +1,16 @@
 // The log viewer's host side: one WebviewPanel per session, fed from a SessionLogStream with
 // acknowledged batches (core/logs/logFeed.ts). The stream and its buffer live as long as the
 // panel, visible or not; a hidden panel's webview is dropped (no retainContextWhenHidden: the
-// host holds the lines) and gets the buffer again when it comes back and says `ready`.
+// host holds the lines) and gets the buffer again when it comes back and says `ready`. After a
+// window reload VS Code brings the panel back through the serializer (restore), and the panel
+// follows its session again from the engine.
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import type Docker from 'dockerode';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { filteredText } from '../core/logs/filter';
+import { SESSION_ID } from '../core/stack/plan';
 import { LogFeed } from '../core/logs/logFeed';
 import { SessionLogStream } from '../core/logs/sessionLogStream';
 import { isLogViewerMessage, type LogHostMessage, type LogViewerRequest } from '../../webview/logProtocol';
@@ -27,8 +30,28 @@ export class LogViewers implements vscode.Disposable {
   async show(session: string): Promise<void> {
     const open = this.panels.get(session);
     if (open) { open.reveal(); return; }
+    await this.open(session);
+  }
+
+  /**
+   * A panel VS Code brings back after a reload: its webview's saved state names the session
+   * (checked like any session name: the state is the webview's, not ours). Without a valid one,
+   * or when the engine does not answer, the panel is closed rather than left blank.
+   */
+  async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const session = (state as { session?: unknown } | undefined)?.session;
+    if (typeof session !== 'string' || !SESSION_ID.test(session) || this.panels.has(session)) { panel.dispose(); return; }
+    try {
+      await this.open(session, panel);
+    } catch (e) {
+      this.log.warn(`[logs ${session}] not reopened after the reload: ${(e as Error).message}`);
+      panel.dispose();
+    }
+  }
+
+  private async open(session: string, existing?: vscode.WebviewPanel): Promise<void> {
     const { docker } = await this.engine.get();
-    const panel = new LogViewerPanel(this.extensionUri, session, docker, this.log, () => this.panels.delete(session));
+    const panel = new LogViewerPanel(this.extensionUri, session, docker, this.log, () => this.panels.delete(session), existing);
     this.panels.set(session, panel);
     await panel.start();
   }
@@ -47,13 +70,18 @@ class LogViewerPanel {
   private queue: LogHostMessage[] = [];
   private disposed = false;
 
-  constructor(extensionUri: vscode.Uri, private readonly session: string, docker: Docker, private readonly log: Logger, onDispose: () => void) {
+  constructor(extensionUri: vscode.Uri, private readonly session: string, docker: Docker, private readonly log: Logger, onDispose: () => void,
+    existing?: vscode.WebviewPanel) {
     const media = vscode.Uri.joinPath(extensionUri, 'media');
     const dist = vscode.Uri.joinPath(extensionUri, 'dist');
-    this.panel = vscode.window.createWebviewPanel(LOG_VIEWER_TYPE, `Logs: ${session}`, vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [media, dist],
-    });
+    const options = { enableScripts: true, localResourceRoots: [media, dist] };
+    if (existing) {
+      this.panel = existing;
+      this.panel.webview.options = options;
+      this.panel.title = `Logs: ${session}`;
+    } else {
+      this.panel = vscode.window.createWebviewPanel(LOG_VIEWER_TYPE, `Logs: ${session}`, vscode.ViewColumn.Active, options);
+    }
     this.panel.iconPath = vscode.Uri.joinPath(media, 'repro.svg');
     this.panel.webview.html = html(this.panel.webview, media, dist, session);
     this.stream = new SessionLogStream(docker, session, {

@@ -1024,6 +1024,25 @@ try {
           if (await input.inputValue() !== 'GET /health') throw new Error(`filter after the reload: ${JSON.stringify(await input.inputValue())}`);
           await input.fill('');
         });
+        await check('(i) after Reload Window the viewer is back on its own, with its filter, following the session again', async () => {
+          const input = viewer.locator('input.filter-input');
+          await input.fill('GET /health');
+          await waitLogRows((r) => r.length > 0 && r.every((x) => x.startsWith('web GET /health')), 10000, 'only GET /health lines');
+          await runCommand(page, 'Developer: Reload Window');
+          // The workbench loads again; VS Code restores the editor and Repro's serializer refills it.
+          await page.waitForLoadState('domcontentloaded');
+          const tab = page.locator('.part.editor .tab', { hasText: `Logs: ${session}` });
+          await tab.waitFor({ timeout: 60000 });
+          await tab.click();
+          await viewer.locator('input.filter-input').waitFor({ timeout: 30000 });
+          // New requests after the reload: the viewer follows the session again, not a copy of before.
+          const marker = `/health?after-reload=${Date.now()}`;
+          await fetch(`http://127.0.0.1:${appPort}${marker}`).catch(() => {});
+          await waitLogRows((r) => r.some((x) => x.includes('after-reload')) && r.every((x) => x.startsWith('web GET /health')), 30000,
+            'the request made after the reload, under the filter kept from before it');
+          if (await input.inputValue() !== 'GET /health') throw new Error(`filter after Reload Window: ${JSON.stringify(await input.inputValue())}`);
+          await input.fill('');
+        });
         await check('(i) Stop Session leaves nothing on the engine, and the open viewer marks the services stopped', async () => {
           await stopSessionFromRow(page, session);
           await viewer.locator('button.service .stopped').first().waitFor({ timeout: 15000 });
