@@ -656,6 +656,19 @@ try {
             if (Date.now() - started > 30000) throw new Error(`service chips ${JSON.stringify(chips)}; rows from ${JSON.stringify([...new Set(texts)])}`);
             await sleep(250);
           }
+          // The replayed request is still paused in the debugger: let it go (a disconnected inspector
+          // resumes the app), and the incident's error, with its stack, joins the stream.
+          await runCommand(page, 'Debug: Disconnect');
+          const rows = () => viewer.locator('.row:not([hidden])').evaluateAll((r) => r.map((x) => `${x.querySelector('.svc')?.textContent ?? ''} ${x.querySelector('.text')?.textContent ?? ''}`));
+          const t0 = Date.now();
+          for (;;) {
+            const r = await rows().catch(() => []);
+            if (r.some((x) => /^web GET \/customers\/137\/badge 500/.test(x)) && r.some((x) => /^web .*badge\.js:40/.test(x))) break;
+            if (Date.now() - t0 > 30000) throw new Error(`no 500 with its stack at badge.js:40 in the viewer:\n${r.slice(-15).join('\n')}`);
+            await sleep(250);
+          }
+          await widenSidebar(page, 420);
+          await shot(page, 'log-viewer.png');
         });
         await check('(e) Stop Session removes the containers and the worktree; the receipt stays', async () => {
           await openReproView(page);
@@ -988,8 +1001,6 @@ try {
           // A few requests, the incident's failing one among them: the newest lines, followed.
           for (const p of ['/health', '/customers/137/badge', '/health', '/customers/1/badge', '/health']) await fetch(`http://127.0.0.1:${appPort}${p}`).catch(() => {});
           await waitLogRows((r) => r.at(-1)?.startsWith('web GET /health 200'), 30000, 'the last request at the bottom');
-          await widenSidebar(page, 420);
-          await shot(page, 'log-viewer.png');
         });
         await check('(i) switching db off hides its lines and keeps the others; switching it on brings them back', async () => {
           await viewer.locator('button.service', { hasText: 'db' }).click();

@@ -1,7 +1,8 @@
 // The severity of a log line, from the shapes common in a session's containers: JSON logs
 // (`"level":"warn"`, pino's numeric levels), logfmt (`level=error`), bracketed (`[ERROR]`),
 // a leading word (`WARN ...`), PostgreSQL (`ERROR:  `, `LOG:  `, `FATAL:  `) and Redis's role
-// markers (`1:M 01 Jan 2024 10:00:00.000 # ...`). Pure and cheap: runs on every line.
+// markers (`1:M 01 Jan 2024 10:00:00.000 # ...`) and the first line of an exception (`TypeError: `,
+// `java.lang.NullPointerException: `, a Python traceback). Pure and cheap: runs on every line.
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -29,6 +30,11 @@ const POSTGRES = /(?:^|\s)(PANIC|FATAL|ERROR|WARNING|NOTICE|LOG|INFO|DEBUG[1-5]?
 // Redis: "pid:role dd Mon yyyy hh:mm:ss.mmm <marker> text"; . debug, - verbose, * notice, # warning.
 const REDIS = /^\d+:[XCSM] \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d\.\d{3} ([.\-*#]) /;
 const REDIS_LEVELS: Record<string, LogLevel> = { '.': 'debug', '-': 'debug', '*': 'info', '#': 'warn' };
+// The first line of an exception as runtimes print it when it goes unhandled or is logged with
+// its stack: "TypeError: ...", "Uncaught ReferenceError: ...", "java.lang.IllegalStateException:
+// ...", "Exception in thread \"main\" ...", Python's "Traceback (most recent call last):" and
+// its last "ValueError: ..." line. The frames under it carry no level.
+const EXCEPTION = /^(?:Uncaught (?:\(in promise\) )?)?(?:[a-z_][\w$]*\.)*(?:[A-Z][\w$]*)?(?:Error|Exception)(?: \[[A-Z_0-9]+\])?: |^Traceback \(most recent call last\):|^Exception in thread /;
 // A leading word, after an optional timestamp: "ERROR something", "2024-01-01 12:00:00 WARN x", "W1203 ..." is not matched.
 const LEADING = /^(?:\S*\d\d:\d\d:\d\d\S*\s+)?(PANIC|FATAL|CRIT(?:ICAL)?|ERROR|ERR|SEVERE|WARN(?:ING)?|INFO|NOTICE|DEBUG|TRACE)\b[:\s]/i;
 
@@ -47,6 +53,7 @@ export function detectLevel(text: string): LogLevel | undefined {
   if (text.includes('=') && (m = LOGFMT_LEVEL.exec(text))) return WORDS[m[2]!.toLowerCase()];
   if (text.includes('[') && (m = BRACKETED.exec(text))) return WORDS[m[1]!.toLowerCase()];
   if ((m = LEADING.exec(text))) return WORDS[m[1]!.toLowerCase()];
+  if ((text.includes('Error') || text.includes('Exception') || text.startsWith('Traceback')) && EXCEPTION.test(text)) return 'error';
   return undefined;
 }
 
