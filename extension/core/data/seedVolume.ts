@@ -76,6 +76,7 @@ export async function seedFromPhysical(docker: Docker, o: SeedOptions): Promise<
     return undefined;
   }
   const name = `physical snapshot ${key.slice(0, 12)}`;
+  const t0 = performance.now();
   const problem = await checkPhysical(entry, o.signal);
   if (problem) {
     entry.remove();
@@ -105,7 +106,7 @@ export async function seedFromPhysical(docker: Docker, o: SeedOptions): Promise<
   }
   o.signal?.throwIfAborted();
   if (!failure) {
-    log(`data folder from the ${name} (${(entry.meta.bytes / 1024 ** 2).toFixed(1)} MB, PostgreSQL ${entry.meta.pgMajor}, made ${entry.meta.createdAt})`);
+    log(`data folder from the ${name} (${(entry.meta.bytes / 1024 ** 2).toFixed(1)} MB, PostgreSQL ${entry.meta.pgMajor}, made ${entry.meta.createdAt}; checked and extracted in ${((performance.now() - t0) / 1000).toFixed(2)} s)`);
     return entry.meta;
   }
   await emptyVolume(docker, info.Image, volume.Name, info.Config.Labels ?? {}, o.signal);
