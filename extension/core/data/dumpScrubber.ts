@@ -104,7 +104,7 @@ const UTF8 = new Set(['UTF8', 'UTF-8', 'UNICODE', 'SQL_ASCII']);
 
 const TAB = 0x09;
 /** Bytes buffered on each side of the scrubber (see createScrubber). */
-export const SCRUB_BUFFER = Number(process.env.REPRO_SCRUB_BUFFER ?? 4 * 1024 * 1024);
+const SCRUB_BUFFER = 4 * 1024 * 1024;
 
 class Scrubbing implements DumpEvents {
   readonly decls = new Map<string, TableDecl>();
