@@ -60,8 +60,8 @@ export function activate(context: vscode.ExtensionContext): ReproApi {
   context.subscriptions.push(debug, registerDebugCommands({ controller: debug, log }));
   // The log viewer: a session's merged log in a webview, one panel per session.
   context.subscriptions.push(registerLogViewerCommands({ extensionUri: context.extensionUri, engine, sessions, log }));
-  // ---- The Incidents view, the session panel's commands and the session's status bar item ----
-  // All follow the Sessions tree's data (itself following the engine's events): no polling.
+  // The Incidents view, the session panel's commands and the session's status bar item all
+  // follow the Sessions tree's data (itself following the engine's events): no polling.
   const incidents = new IncidentsTreeProvider(history);
   let liveSessions = '';
   context.subscriptions.push(
@@ -81,7 +81,6 @@ export function activate(context: vscode.ExtensionContext): ReproApi {
       if (key !== liveSessions) { liveSessions = key; incidents.refresh(names); }
     }),
   );
-  // ---- end ----
   // The coverage scan reads the dump: only when the Data Coverage view asks for it.
   const coverage = new CoverageTreeProvider(store, log);
   context.subscriptions.push(

@@ -90,17 +90,10 @@ export class DumpReader {
     for (;;) {
       const nl = chunk.indexOf(10, pos);
       if (nl < 0) break;
-      const copy = this.copy;
-      if (copy && copy.mode === 'rows') {
-        // The hot path: a row to rewrite. What came before it is written first, then its pieces.
-        if (from < pos) this.out(chunk.subarray(from, pos));
-        if (this.copyRowLine(copy, chunk, pos, nl + 1) === KEEP) {
-          from = pos;
-        } else {
-          from = nl + 1;
-        }
-        pos = nl + 1;
-        continue;
+      // A row to rewrite is written by copyRow as it is read: what came before it goes first.
+      if (this.copy?.mode === 'rows' && from < pos) {
+        this.out(chunk.subarray(from, pos));
+        from = pos;
       }
       const r = this.readLine(chunk, pos, nl + 1);
       if (r !== KEEP) {
@@ -176,22 +169,6 @@ export class DumpReader {
       return WRITTEN;
     }
     return this.sqlLine(buf, start, eol, end);
-  }
-
-  /** readLine for a line of a 'rows' block (the terminator included): KEEP or WRITTEN. */
-  private copyRowLine(copy: NonNullable<DumpReader['copy']>, buf: Buffer, start: number, end: number): LineResult {
-    this.line++;
-    if (end - start > this.maxLine) this.tooLong(this.line);
-    let eol = end - 1; // buf[end - 1] is the "\n"
-    if (eol > start && buf[eol - 1] === 0x0d) eol--;
-    if (eol - start === 2 && buf[start] === 0x5c && buf[start + 1] === 0x2e) {
-      this.copy = undefined;
-      this.events.copyEnd?.(copy.table, copy.rows, this.line);
-      return KEEP;
-    }
-    copy.rows++;
-    this.events.copyRow!(buf, start, eol, end, this.line, this.out);
-    return WRITTEN;
   }
 
   private sqlLine(buf: Buffer, start: number, eol: number, end: number): LineResult {

@@ -8,7 +8,7 @@ import type { Plan, PlannedContainer, PlannedPort } from './plan';
 import { leftovers, removeSession } from './teardown';
 
 /** Docker's bridge option that leaves the host without an address on the network. */
-export const INHIBIT_HOST_ADDRESS = 'com.docker.network.bridge.inhibit_ipv4';
+const INHIBIT_HOST_ADDRESS = 'com.docker.network.bridge.inhibit_ipv4';
 
 export type ContainerState = 'pending' | 'creating' | 'starting' | 'healthy' | 'running' | 'unhealthy' | 'exited' | 'removed';
 
