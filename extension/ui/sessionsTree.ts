@@ -36,6 +36,9 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode
   private error: string | undefined;
   private events: NodeJS.ReadableStream | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
+  /** Counts loads: an answer is applied only if no load started after it (see load()). */
+  private generation = 0;
+  private subscribing = false;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(private readonly engine: EngineProvider, private readonly log: Logger) {
@@ -86,9 +89,14 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode
   }
 
   async load(): Promise<readonly SessionSummary[]> {
+    // Loads overlap when events come while the engine answers slowly; only the newest may
+    // apply, or an older answer ("db starting") lands last and stays until the next event.
+    const generation = ++this.generation;
     try {
       const { docker } = await this.engine.get();
-      this.sessions = await listSessions(docker);
+      const sessions = await listSessions(docker);
+      if (generation !== this.generation) return this.sessions;
+      this.sessions = sessions;
       this.error = undefined;
       const home = reproHome();
       this.receipts = new Map();
@@ -98,6 +106,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode
       }
       this.followEvents(docker);
     } catch (e) {
+      if (generation !== this.generation) return this.sessions;
       this.sessions = [];
       this.error = (e as Error).message;
     }
@@ -108,13 +117,20 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode
   }
 
   private followEvents(docker: import('dockerode')): void {
-    if (this.events) return;
+    if (this.events || this.subscribing) return;
+    this.subscribing = true; // one stream, however many loads finish before the engine answers
     docker.getEvents({ filters: { label: [LABEL.session], type: ['container'] } }).then((stream) => {
+      this.subscribing = false;
       this.events = stream;
       stream.on('data', () => this.refresh(150));
       stream.on('error', () => { this.events = undefined; });
       stream.on('end', () => { this.events = undefined; });
-    }, (e: unknown) => this.log.warn(`[sessions] no engine events: ${(e as Error).message}`));
+      // What changed while the stream was being opened had no event to announce it.
+      this.refresh();
+    }, (e: unknown) => {
+      this.subscribing = false;
+      this.log.warn(`[sessions] no engine events: ${(e as Error).message}`);
+    });
   }
 
   private stopEvents(): void {
