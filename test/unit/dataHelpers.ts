@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseCopyLine } from '../../extension/core/data/copyText';
+import { NO_SINK } from '../../extension/core/data/chunkWriter';
 import { DumpReader } from '../../extension/core/data/dumpReader';
 import { createScrubber, type ScrubOptions } from '../../extension/core/data/dumpScrubber';
 import { compileScrubPlan, deriveKey } from '../../extension/core/data/rules';
@@ -134,7 +135,7 @@ export function insertRows(dump: Buffer): Map<string, { columns: string[] | null
       }
       return undefined;
     },
-  }, () => undefined);
+  }, NO_SINK);
   reader.write(dump);
   reader.end();
   return tables;

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { decodeCopyField, decodeCopyText, encodeCopyField, encodeCopyText, formatCopyLine, parseCopyLine, splitCopyLine } from '../../extension/core/data/copyText';
+import { ChunkWriter } from '../../extension/core/data/chunkWriter';
 import { fakeValue } from '../../extension/core/data/fake';
 import { hashValue, redactValue } from '../../extension/core/data/hash';
 import { fingerprint, keyedDigest } from '../../extension/core/data/keyed';
@@ -372,7 +373,9 @@ describe('mask, fake, hash and redact, value by value', () => {
 
   test('the keyed digest every strategy draws on is HMAC-SHA256 to the bit, for any key and value', () => {
     const keys = [KEY, Buffer.alloc(64, 7), Buffer.from('a key longer than the 64-byte block of sha256, so it is hashed first', 'utf8')];
-    const values = ['', 'ada@example.com', 'Zoë Ångström', '👩‍👩‍👧 家族', 'e\u0301', '\ud800 lone', 'x'.repeat(5000), 'é'.repeat(70_000)];
+    const values = ['', 'ada@example.com', 'Zoë Ångström', '👩‍👩‍👧 家族', 'e\u0301', '\ud800 lone', 'x'.repeat(5000), 'é'.repeat(70_000),
+      // Every length of padding: messages ending on each side of the block and length-field boundaries.
+      ...Array.from({ length: 200 }, (_, i) => 'a'.repeat(i)), ...Array.from({ length: 20 }, (_, i) => '€'.repeat(330 + i))];
     for (const k of keys) {
       for (const v of values) {
         const want = createHmac('sha256', k).update('mask\0').update(v).digest();
@@ -681,5 +684,33 @@ describe('rules and key', () => {
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
     assert.deepEqual(scrubKeyFrom({}, bare, file).key, first.key, 'the same key next time');
     assert.throws(() => scrubKeyFrom({}, bare), /no scrubbing key/);
+  });
+});
+
+describe('the scrubber\'s output writer', () => {
+  test('ranges and buffers come out in order, byte for byte, across slab boundaries; long runs uncopied', () => {
+    const src = Buffer.from(Array.from({ length: 600_000 }, (_, i) => (i * 7919) % 251));
+    const w = new ChunkWriter();
+    const want: Buffer[] = [];
+    const got: Buffer[] = [];
+    const lengths = [0, 1, 2, 47, 48, 49, 50, 255, 4095, 4096, 4097, 200_000, 300_000];
+    let at = 0;
+    for (let i = 0; i < 2_000; i++) {
+      const n = lengths[(i * 31) % lengths.length]!;
+      const start = (at += 13) % (src.length - n);
+      if (i % 5 === 4) {
+        const fresh = Buffer.from(`field ${i}\t`);
+        w.bytes(fresh);
+        want.push(fresh);
+      } else {
+        w.range(src, start, start + n);
+        want.push(src.subarray(start, start + n));
+      }
+      if (i % 97 === 0) got.push(...w.take());
+    }
+    got.push(...w.take());
+    assert.deepEqual(Buffer.concat(got), Buffer.concat(want));
+    assert.equal(w.take().length, 0, 'nothing is taken twice');
+    assert.ok(got.some((b) => b.buffer === src.buffer), 'a long run is a view of the input, not a copy');
   });
 });

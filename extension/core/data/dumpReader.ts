@@ -9,6 +9,7 @@
 import { describeMode, lexLine, newLexState, skipBlanks, TOP, type LexState } from './sqlLexer';
 import { InsertSyntaxError, parseCopyHeader, parseCreateTable, parseInsert, readQualifiedName, type CopyHeader, type InsertStatement, type TableDecl } from './sqlStatements';
 import { DumpFormatError } from './types';
+import type { Sink } from './chunkWriter';
 
 /** How the rows of a COPY block are handled: passed on untouched, dropped, or handed to copyRow. */
 export type CopyMode = 'pass' | 'drop' | 'rows';
@@ -18,11 +19,11 @@ export interface DumpEvents {
   copyStart(header: CopyHeader, line: number): CopyMode;
   /**
    * A row of a 'rows' block: buf[start, eol) is the row, buf[eol, end) its line end. Writes what
-   * replaces the whole line (line end included) through `out`, in pieces (no copy of the row is
-   * needed), or nothing to drop it. May set the block's mode (reader.copy.mode) to 'pass' for
+   * replaces the whole line (line end included) through `out`, in pieces (ranges of `buf` and
+   * new bytes), or nothing to drop it. May set the block's mode (reader.copy.mode) to 'pass' for
    * the rows still to come, when it has seen all it needs.
    */
-  copyRow?(buf: Buffer, start: number, eol: number, end: number, line: number, out: (b: Buffer) => void): void;
+  copyRow?(buf: Buffer, start: number, eol: number, end: number, line: number, out: Sink): void;
   copyEnd?(table: string, rows: number, line: number): void;
   /** What to write instead of the statement (null drops it), or undefined to keep it. */
   insert?(stmt: InsertStatement): Buffer | null | undefined;
@@ -67,7 +68,7 @@ export class DumpReader {
   private readonly maxLine: number;
   private readonly maxStatement: number;
 
-  constructor(private readonly events: DumpEvents, private readonly out: (b: Buffer) => void, opts: DumpReaderOptions = {}) {
+  constructor(private readonly events: DumpEvents, private readonly out: Sink, opts: DumpReaderOptions = {}) {
     this.maxLine = opts.maxLineBytes ?? DEFAULT_MAX_LINE;
     this.maxStatement = opts.maxStatementBytes ?? DEFAULT_MAX_LINE;
   }
@@ -92,18 +93,18 @@ export class DumpReader {
       if (nl < 0) break;
       // A row to rewrite is written by copyRow as it is read: what came before it goes first.
       if (this.copy?.mode === 'rows' && from < pos) {
-        this.out(chunk.subarray(from, pos));
+        this.out.range(chunk, from, pos);
         from = pos;
       }
       const r = this.readLine(chunk, pos, nl + 1);
       if (r !== KEEP) {
-        if (from < pos) this.out(chunk.subarray(from, pos));
-        if (r !== null && r !== WRITTEN) this.out(r);
+        if (from < pos) this.out.range(chunk, from, pos);
+        if (r !== null && r !== WRITTEN) this.out.bytes(r);
         from = nl + 1;
       }
       pos = nl + 1;
     }
-    if (from < pos) this.out(chunk.subarray(from, pos));
+    if (from < pos) this.out.range(chunk, from, pos);
     if (pos < chunk.length) this.addCarry(chunk.subarray(pos));
   }
 
@@ -134,8 +135,8 @@ export class DumpReader {
   }
 
   private emit(r: LineResult, line: Buffer): void {
-    if (r === KEEP) this.out(line);
-    else if (r !== null && r !== WRITTEN) this.out(r);
+    if (r === KEEP) this.out.bytes(line);
+    else if (r !== null && r !== WRITTEN) this.out.bytes(r);
   }
 
   private addCarry(part: Buffer): void {

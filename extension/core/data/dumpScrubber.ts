@@ -6,6 +6,7 @@
 // cannot hold, a row with the wrong number of fields, a dump that is cut off. No error
 // message carries a data value: only table, column and type names, counts and line numbers.
 import { Transform, type TransformCallback } from 'node:stream';
+import { ChunkWriter, type Sink } from './chunkWriter';
 import { columnScrubber, type ValueScrubber } from './columnScrub';
 import { decodeCopyText, encodeCopyText } from './copyText';
 import { DumpReader, type CopyMode, type DumpEvents, type DumpReaderOptions } from './dumpReader';
@@ -35,13 +36,14 @@ interface ColumnPlan {
 
 /** Fields longer than this are scrubbed every time (the memo's memory stays small). */
 const MEMO_MAX_BYTES = 256;
-/** Fields per generation of a column's memo: it holds the last 4,096 to 8,192 distinct fields. */
-const MEMO_ENTRIES = 4096;
+/** Slots of a column's memo (a power of two): it holds at most this many distinct fields. */
+const MEMO_SLOTS = 8192;
 /** Lookups after which a column whose values rarely repeat stops using its memo. */
 const MEMO_TRIAL = 8192;
 
 interface MemoEntry {
-  /** The scrubbed field, escaped for COPY, in memory of its own (not a slice of a pooled slab). */
+  /** The raw field, then the scrubbed one (escaped for COPY), in memory of their own. */
+  key: Buffer;
   out: Buffer;
   /** The original's fingerprint, if it was taken (values met while the sample was still open). */
   fp: string | undefined;
@@ -49,15 +51,18 @@ interface MemoEntry {
 }
 
 /**
- * Recent raw COPY fields (bytes as latin1: one character per byte, so equal strings are equal
- * bytes) -> their scrubbed field. Real data repeats values (names, cities, addresses, dates), and
- * every strategy is a pure function of the value under the key, so a repeat needs no HMAC, no
- * decoding and no encoding. Two generations of MEMO_ENTRIES (a hit in the old one moves to the
- * new): an approximation of an LRU, bounded, with no bookkeeping per hit.
+ * Recent raw COPY fields -> their scrubbed field. Real data repeats values (names, cities,
+ * addresses, dates), and every strategy is a pure function of the value under the key, so a
+ * repeat needs no HMAC, no decoding and no encoding. Direct-mapped on a hash of the field's
+ * bytes: a lookup makes no string and no object, and a new field takes its slot's place (an
+ * approximation of an LRU, bounded, with no bookkeeping per hit).
  */
 class FieldMemo {
-  private current = new Map<string, MemoEntry>();
-  private previous = new Map<string, MemoEntry>();
+  private readonly hashes = new Int32Array(MEMO_SLOTS);
+  private readonly entries: (MemoEntry | undefined)[] = new Array<MemoEntry | undefined>(MEMO_SLOTS).fill(undefined);
+  /** The slot and hash of the last lookup: where set() stores. */
+  private slot = 0;
+  private hash = 0;
   private lookups = 0;
   private hits = 0;
   private off = false;
@@ -65,18 +70,21 @@ class FieldMemo {
   /**
    * False once a column has shown that its values do not repeat (fewer than one lookup in 8
    * a hit over its first MEMO_TRIAL lookups: unique emails, ids, tokens): then the memo's
-   * string key and its stored copy cost more than they save, and the column goes without.
+   * stored copies cost more than they save, and the column goes without.
    */
   useful(): boolean {
     return !this.off;
   }
 
-  get(k: string): MemoEntry | undefined {
-    let e = this.current.get(k);
-    if (e === undefined) {
-      e = this.previous.get(k);
-      if (e !== undefined) this.set(k, e);
-    }
+  get(buf: Buffer, start: number, end: number): MemoEntry | undefined {
+    // FNV-1a over the bytes.
+    let h = 0x811c9dc5 ^ (end - start);
+    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    const slot = (h ^ (h >>> 13)) & (MEMO_SLOTS - 1);
+    this.slot = slot;
+    this.hash = h;
+    let e = this.entries[slot];
+    if (e !== undefined && (this.hashes[slot] !== h || !sameBytes(e.key, buf, start, end))) e = undefined;
     if (this.lookups < MEMO_TRIAL) this.trial(e !== undefined);
     return e;
   }
@@ -85,18 +93,22 @@ class FieldMemo {
     if (hit) this.hits++;
     if (++this.lookups === MEMO_TRIAL && this.hits * 8 < MEMO_TRIAL) {
       this.off = true;
-      this.current = new Map();
-      this.previous = new Map();
+      this.entries.fill(undefined);
     }
   }
 
-  set(k: string, e: MemoEntry): void {
-    if (this.current.size >= MEMO_ENTRIES) {
-      this.previous = this.current;
-      this.current = new Map();
-    }
-    this.current.set(k, e);
+  /** Stores what the field of the last get() (a miss) scrubbed to. */
+  set(e: MemoEntry): void {
+    if (this.off) return;
+    this.hashes[this.slot] = this.hash;
+    this.entries[this.slot] = e;
   }
+}
+
+function sameBytes(a: Buffer, b: Buffer, start: number, end: number): boolean {
+  if (a.length !== end - start) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[start + i]) return false;
+  return true;
 }
 
 /** The encodings whose text the scrubber decodes as UTF-8 (SQL_ASCII: valid UTF-8 or an error). */
@@ -151,7 +163,7 @@ class Scrubbing implements DumpEvents {
     return 'rows';
   }
 
-  copyRow(buf: Buffer, rowStart: number, eol: number, end: number, line: number, out: (b: Buffer) => void): void {
+  copyRow(buf: Buffer, rowStart: number, eol: number, end: number, line: number, out: Sink): void {
     const { table, plans, width, starts } = this.rowPlan!;
     // Where each field starts (starts[i]; a field ends one byte before the next one's start):
     // only the ruled fields are cut out, the rest of the line is written as ranges of the input.
@@ -169,18 +181,18 @@ class Scrubbing implements DumpEvents {
     for (const p of plans) {
       const start = starts[p.index]!;
       const fieldEnd = starts[p.index + 1]! - 1;
-      if (start > at) out(buf.subarray(at, start));
-      out(this.copyField(table, p, buf, start, fieldEnd, line));
+      out.range(buf, at, start);
+      out.bytes(this.copyField(table, p, buf, start, fieldEnd, line));
       at = fieldEnd;
     }
-    out(buf.subarray(at, end));
+    out.range(buf, at, end);
   }
 
   /** One ruled field of a COPY row, scrubbed and escaped (from the column's memo when it repeats). */
   private copyField(table: string, p: ColumnPlan, row: Buffer, start: number, end: number, line: number): Buffer {
-    const memoKey = end - start <= MEMO_MAX_BYTES && p.memo.useful() ? row.toString('latin1', start, end) : undefined;
-    if (memoKey !== undefined) {
-      const hit = p.memo.get(memoKey);
+    const memo = end - start <= MEMO_MAX_BYTES && p.memo.useful() ? p.memo : undefined;
+    if (memo) {
+      const hit = memo.get(row, start, end);
       if (hit) {
         if (!hit.isNull && hit.fp !== undefined && p.sampled && p.sampled.n < this.sample) {
           p.sampled.n++;
@@ -197,11 +209,13 @@ class Scrubbing implements DumpEvents {
     }
     const fp = this.sampleFingerprint(p, value);
     const out = encodeCopyText(this.scrub(table, p, value, line));
-    if (memoKey !== undefined) {
-      // A copy of its own: a small Buffer is a slice of a shared 8 KB slab, which it would keep alive.
-      const own = Buffer.allocUnsafeSlow(out.length);
-      out.copy(own);
-      p.memo.set(memoKey, { out: own, fp, isNull: value === null });
+    if (memo) {
+      // Copies of their own: a small Buffer is a slice of a shared 8 KB slab (or of the input
+      // chunk), which it would keep alive.
+      const own = Buffer.allocUnsafeSlow(end - start + out.length);
+      row.copy(own, 0, start, end);
+      out.copy(own, end - start);
+      memo.set({ key: own.subarray(0, end - start), out: own.subarray(end - start), fp, isNull: value === null });
     }
     return out;
   }
@@ -364,16 +378,15 @@ class Scrubbing implements DumpEvents {
 /** A Transform from a plain-SQL dump to its scrubbed copy; summary() is complete once it ended. */
 export function createScrubber(plan: ScrubPlan, opts: ScrubOptions = {}): ScrubStream {
   const scrubbing = new Scrubbing(plan, opts);
-  let pending: Buffer[] = [];
-  const reader = new DumpReader(scrubbing, (b) => pending.push(b), opts);
+  const writer = new ChunkWriter();
+  const reader = new DumpReader(scrubbing, writer, opts);
   scrubbing.reader = reader;
   const summary = scrubbing.summary;
   const flush = (t: Transform) => {
-    if (pending.length === 0) return;
-    const out = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
-    pending = [];
-    summary.bytesOut += out.length;
-    t.push(out);
+    for (const b of writer.take()) {
+      summary.bytesOut += b.length;
+      t.push(b);
+    }
   };
   const stream = new Transform({
     // Room for a few chunks on each side: the scrubber and what reads its output (psql in
@@ -390,7 +403,7 @@ export function createScrubber(plan: ScrubPlan, opts: ScrubOptions = {}): ScrubS
         scrubbing.progress();
         callback();
       } catch (e) {
-        pending = [];
+        writer.take();
         callback(e as Error);
       }
     },
@@ -401,7 +414,7 @@ export function createScrubber(plan: ScrubPlan, opts: ScrubOptions = {}): ScrubS
         flush(this);
         callback();
       } catch (e) {
-        pending = [];
+        writer.take();
         callback(e as Error);
       }
     },

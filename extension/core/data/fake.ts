@@ -63,17 +63,26 @@ const asciiLower = (s: string) => s.normalize('NFD').replace(/[^A-Za-z]/g, '').t
 const EMAIL_FIRST = FIRST_NAMES.map(asciiLower);
 const EMAIL_LAST = LAST_NAMES.map(asciiLower);
 
+const BASE36 = '0123456789abcdefghijklmnopqrstuvwxyz';
 function base36(rng: KeyStream, length: number): string {
   let s = '';
-  for (let i = 0; i < length; i++) s += '0123456789abcdefghijklmnopqrstuvwxyz'[rng.below(36)];
+  for (let i = 0; i < length; i++) s += BASE36[rng.below(36)];
   return s;
 }
 
 function fakeEmail(rng: KeyStream, value: string): string {
   const at = value.lastIndexOf('@');
-  const local = at >= 0 ? value.slice(0, at) : value;
-  const sep = /[._-]/.exec(local.split('+')[0] ?? '')?.[0] ?? '.';
-  const tag = local.includes('+') ? `+${rng.pick(LOREM)}` : '';
+  const end = at >= 0 ? at : value.length;
+  const plus = value.indexOf('+');
+  // The local part's first separator before any "+tag" is kept, so the shape stays; scanned
+  // by hand (a regex and a split per value cost more than the rest of the fake).
+  const headEnd = plus >= 0 && plus < end ? plus : end;
+  let sep = '.';
+  for (let i = 0; i < headEnd; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x2e || c === 0x5f || c === 0x2d) { sep = value[i]!; break; }
+  }
+  const tag = plus >= 0 && plus < end ? `+${rng.pick(LOREM)}` : '';
   return `${rng.pick(EMAIL_FIRST)}${sep}${rng.pick(EMAIL_LAST)}${sep}${base36(rng, 8)}${tag}@${rng.pick(EMAIL_DOMAINS)}`;
 }
 

@@ -5,6 +5,7 @@
 // bounded; what it reports names tables, columns, types and counts, never a value.
 import type { Readable } from 'node:stream';
 import { decodeCopyText, splitCopyLine } from './copyText';
+import { NO_SINK } from './chunkWriter';
 import { DumpReader, type CopyMode, type DumpEvents, type DumpReaderOptions } from './dumpReader';
 import { personalByName, ValueStats } from './personalData';
 import { decodeSqlValue, type CopyHeader, type InsertStatement, type TableDecl } from './sqlStatements';
@@ -128,7 +129,7 @@ class Scanning implements DumpEvents {
 /** Scans the dump (it consumes the stream) and reports what the plan leaves uncovered. */
 export async function scanDump(input: Readable, plan: ScrubPlan, opts: ScanOptions = {}): Promise<CoverageReport> {
   const scanning = new Scanning(plan, opts.sampleRows ?? 1000);
-  const reader = new DumpReader(scanning, () => undefined, opts);
+  const reader = new DumpReader(scanning, NO_SINK, opts);
   scanning.reader = reader;
   for await (const chunk of input) reader.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
   reader.end();
