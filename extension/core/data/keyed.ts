@@ -6,15 +6,12 @@ import * as crypto from 'node:crypto';
 import { finish, midstate } from './sha256Midstate';
 
 /**
- * sha256 of `data` in one call: crypto.hash where the runtime has it (Node 20.12 and later),
- * else a Hash object. The one-shot skips creating a JavaScript object per digest, which is most
- * of what a digest of a short value costs.
+ * sha256 as hex in one call: crypto.hash where the runtime has it (Node 20.12 and later), else a
+ * Hash object. The one-shot skips creating a JavaScript object per digest, which is most of what
+ * a fingerprint of a short value costs.
  */
-const oneShot = (crypto as { hash?: (alg: string, data: Buffer | string, enc: string) => Buffer | string }).hash;
-const sha256 = (data: Buffer | string): Buffer =>
-  (oneShot ? oneShot('sha256', data, 'buffer') as Buffer : crypto.createHash('sha256').update(data).digest());
-const sha256Hex = (data: Buffer | string): string =>
-  (oneShot ? oneShot('sha256', data, 'hex') as string : crypto.createHash('sha256').update(data).digest('hex'));
+const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
+const sha256Hex = (data: string): string => (oneShot ? oneShot('sha256', data, 'hex') : crypto.createHash('sha256').update(data).digest('hex'));
 
 const BLOCK = 64;
 /** Messages up to this many UTF-8 bytes are hashed from the midstates; longer ones by createHmac. */
@@ -36,7 +33,7 @@ class KeyedDigest {
 
   constructor(private readonly key: Buffer) {
     const k = Buffer.alloc(BLOCK);
-    (key.length > BLOCK ? sha256(key) : key).copy(k);
+    (key.length > BLOCK ? crypto.createHash('sha256').update(key).digest() : key).copy(k);
     const pad = Buffer.alloc(BLOCK);
     for (let i = 0; i < BLOCK; i++) pad[i] = k[i]! ^ 0x36;
     this.inner = midstate(pad);
