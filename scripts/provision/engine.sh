@@ -107,7 +107,9 @@ mkdir -p "$(dirname "$SOCK")" "$(dirname "$LOG")" "$(dirname "$PIDFILE")"
 rm -f "$SOCK"   # stale socket of a daemon that died
 say "starting dockerd on $HOST (log $LOG)"
 # Plain defaults work on this kind of machine: overlay2, cgroupfs, bridge + iptables NAT.
-# setsid: the daemon must outlive this script and the shell that ran it.
+# setsid: the daemon must outlive this script and the shell that ran it; started from / so
+# that it does not hold on to the caller's folder (a test clone that is deleted afterwards).
+cd /
 # shellcheck disable=SC2086
 setsid dockerd --host "unix://$SOCK" --pidfile "$PIDFILE" ${REPRO_DOCKERD_ARGS:-} </dev/null >>"$LOG" 2>&1 &
 dpid=$!

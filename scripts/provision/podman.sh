@@ -102,8 +102,12 @@ export CONTAINERS_CONF=$CONF
 # 3. the API service
 pid=$(cat "$PIDFILE" 2>/dev/null || true)
 ours() { [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "system service"; }
-if [ "$conf_changed" = 1 ] && ours; then
-  say "config changed: restarting podman system service (pid $pid)"
+# A service started from a folder that was deleted since (an older version of this script
+# started it from the caller's folder, a test clone) cannot start containers: conmon inherits
+# the folder and fails ("write child: broken pipe"). Restart it.
+cwd_gone() { ours && readlink "/proc/$pid/cwd" | grep -q ' (deleted)$'; }
+if { [ "$conf_changed" = 1 ] || cwd_gone; } && ours; then
+  say "$([ "$conf_changed" = 1 ] && echo "config changed" || echo "its folder was deleted"): restarting podman system service (pid $pid)"
   kill "$pid"; for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
   pid=""
 fi
@@ -117,7 +121,9 @@ else
     mkdir -p "$(dirname "$SOCK")" "$(dirname "$LOG")"
     rm -f "$SOCK"
     say "starting podman system service on unix://$SOCK (log $LOG)"
-    # setsid: the service must outlive this script and the shell that ran it
+    # setsid: the service must outlive this script and the shell that ran it. From /: conmon,
+    # which starts each container, inherits the service's folder and fails if it is deleted.
+    cd /
     setsid podman system service --time=0 "unix://$SOCK" </dev/null >>"$LOG" 2>&1 &
     pid=$!
     echo "$pid" > "$PIDFILE"
