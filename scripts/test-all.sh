@@ -46,19 +46,23 @@ run_phase() {
   return 0
 }
 
+# A test that hangs (an engine that stopped answering) fails after this instead of holding the
+# run until CI's own limit; a whole phase takes about 5 minutes.
+TEST_TIMEOUT=--test-timeout=600000
+
 for phase in $PHASES; do
   case $phase in
     unit)
-      run_phase unit node --test --test-reporter=spec out/test/unit/
+      run_phase unit node --test $TEST_TIMEOUT --test-reporter=spec out/test/unit/
       count_node_test "$LOGDIR/unit.log" ;;
     integration)
-      run_phase integration node --test --test-concurrency=1 --test-reporter=spec out/test/integration/
+      run_phase integration node --test $TEST_TIMEOUT --test-concurrency=1 --test-reporter=spec out/test/integration/
       count_node_test "$LOGDIR/integration.log" ;;
     podman)
       # The tests that drive the engine, on Podman (rootful, no systemd): connectEngine tells
       # it is Podman and the tests start stacks with selfHealthCheck, as the extension does.
       run_phase podman bash -c "bash scripts/provision/podman.sh && \
-        DOCKER_HOST=unix://$PODMAN_SOCK REPRO_TEST_ENGINE=podman node --test --test-concurrency=1 --test-reporter=spec \
+        DOCKER_HOST=unix://$PODMAN_SOCK REPRO_TEST_ENGINE=podman node --test $TEST_TIMEOUT --test-concurrency=1 --test-reporter=spec \
           out/test/integration/engine.test.js out/test/integration/stack.test.js out/test/integration/reproduce.test.js"
       count_node_test "$LOGDIR/podman.log" ;;
     e2e)
