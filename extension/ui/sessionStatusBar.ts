@@ -30,6 +30,8 @@ const LOOK: Record<OverallHealth, { icon: string; background?: string; words: st
 export class SessionStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('repro.session', vscode.StatusBarAlignment.Left, 50);
   private readonly subscription: vscode.Disposable;
+  /** The click's command, kept while the session shown is the same one (see update). */
+  private command: vscode.Command | undefined;
 
   constructor(private readonly sessions: SessionsTreeProvider) {
     this.item.name = 'Repro Session';
@@ -60,7 +62,13 @@ export class SessionStatusBar implements vscode.Disposable {
     this.item.backgroundColor = look.background ? new vscode.ThemeColor(look.background) : undefined;
     this.item.accessibilityInformation = { label: `Repro session ${s.session}: ${look.words}`, role: 'button' };
     this.item.tooltip = tooltip(s, look.words, this.sessions.receipt(s.session)?.incident.title, others);
-    this.item.command = { command: 'repro.showSessionActions', title: 'Session Actions', arguments: [s.session] };
+    // A command with arguments is registered anew under a fresh id each time a new object is
+    // assigned, and the previous id is dropped: a click that lands just after a health or log
+    // update would then fail with "Actual command not found". The same object is left alone.
+    if (this.command?.arguments?.[0] !== s.session) {
+      this.command = { command: 'repro.showSessionActions', title: 'Session Actions', arguments: [s.session] };
+      this.item.command = this.command;
+    }
     this.item.show();
   }
 
