@@ -915,6 +915,8 @@ try {
       try {
         await check('(h) a reproduction started by `repro reproduce` shows in the Sessions view with its debug port', async () => {
           await openReproView(page);
+          // the session's steps come above its services: the service rows need the height
+          await foldViews(page, 'Manifest', 'Parity', 'Incidents');
           await run(process.execPath, ['dist/cli.js', 'reproduce', link, '--yes', '--dir', repo, '--name', session], { env: csEnv });
           const rows = await waitRows(page, (r) => r.some((x) => x.startsWith(`${session} `)) && r.some((x) => x.startsWith('web healthy')), 60000);
           if (!/debug 127\.0\.0\.1:\d+/.test(rows.find((x) => x.startsWith('web healthy')))) throw new Error(`no debug port on the web row: ${rows.join(' | ')}`);
