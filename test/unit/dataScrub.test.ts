@@ -371,6 +371,24 @@ describe('mask, fake, hash and redact, value by value', () => {
     assert.equal(maskText(KEY, '—, ! 🚀'), '—, ! 🚀');
   });
 
+  test('mask: a value of any length, astral letters and a lone surrogate keep their shape', () => {
+    // Longer than the masker's shared buffer and than one String.fromCharCode slice.
+    const unit = 'Ab1 𝐀𝐛 é, ';
+    const v = `${unit.repeat(2000)}\ud800 end`;
+    const m = maskText(KEY, v);
+    assert.equal(m.length, v.length);
+    assert.equal([...m].length, [...v].length);
+    assert.equal(Buffer.byteLength(m), Buffer.byteLength(v));
+    assert.notEqual(m, v);
+    [...v].forEach((c, i) => {
+      const d = [...m][i]!;
+      if (/[\p{L}\p{Nd}]/u.test(c)) assert.match(d, /\p{Lu}/u.test(c) ? /\p{Lu}/u : /\p{Ll}/u.test(c) ? /\p{Ll}/u : /\p{Nd}/u, `${c} at ${i}`);
+      else assert.equal(d, c, `${JSON.stringify(c)} at ${i} is kept`);
+    });
+    assert.equal(m.slice(-5), '\ud800 end'.replace('end', m.slice(-3)), 'the lone surrogate is kept as it is');
+    assert.equal(maskText(KEY, v), m, 'deterministic');
+  });
+
   test('the keyed digest every strategy draws on is HMAC-SHA256 to the bit, for any key and value', () => {
     const keys = [KEY, Buffer.alloc(64, 7), Buffer.from('a key longer than the 64-byte block of sha256, so it is hashed first', 'utf8')];
     const values = ['', 'ada@example.com', 'Zoë Ångström', '👩‍👩‍👧 家族', 'e\u0301', '\ud800 lone', 'x'.repeat(5000), 'é'.repeat(70_000),

@@ -41,17 +41,26 @@ class KeyedDigest {
     this.outer = midstate(pad);
   }
 
-  digest(domain: string, value: string): Buffer {
+  /** The domain whose bytes (and NUL) start the scratch: written again only when it changes. */
+  private domain = '';
+  private domainBytes = -1;
+
+  /** The digest into out[0, 32): a new Buffer, or a caller's scratch that is read at once. */
+  digest(domain: string, value: string, out: Buffer = Buffer.allocUnsafe(32)): Buffer {
     // UTF-8 takes at most 3 bytes per UTF-16 unit (a surrogate pair: 4 bytes for 2 units).
     if ((domain.length + 1 + value.length) * 3 > FAST_MAX_BYTES) {
-      return crypto.createHmac('sha256', this.key).update(`${domain}\0`).update(value).digest();
+      crypto.createHmac('sha256', this.key).update(`${domain}\0`).update(value).digest().copy(out);
+      return out;
     }
     const m = this.scratch;
-    let n = m.write(domain, 0, 'utf8');
-    m[n++] = 0;
-    n += m.write(value, n, 'utf8');
+    // Padding is written after the message, so the domain's bytes stay in place between calls.
+    if (domain !== this.domain || this.domainBytes < 0) {
+      this.domainBytes = m.write(domain, 0, 'utf8');
+      m[this.domainBytes] = 0;
+      this.domain = domain;
+    }
+    const n = this.domainBytes + 1 + m.write(value, this.domainBytes + 1, 'utf8');
     finish(this.inner, BLOCK, m, n, this.outerBlock, 0);
-    const out = Buffer.allocUnsafe(32);
     finish(this.outer, BLOCK, this.outerBlock, 32, out, 0);
     return out;
   }
@@ -61,9 +70,13 @@ const digests = new WeakMap<Buffer, KeyedDigest>();
 
 /** HMAC-SHA256(key, domain NUL value). Domains never contain NUL, so the input is unambiguous. */
 export function keyedDigest(key: Buffer, domain: string, value: string): Buffer {
+  return digester(key).digest(domain, value);
+}
+
+function digester(key: Buffer): KeyedDigest {
   let d = digests.get(key);
   if (!d) digests.set(key, (d = new KeyedDigest(key)));
-  return d.digest(domain, value);
+  return d;
 }
 
 /**
@@ -125,8 +138,10 @@ export class KeyStream {
 }
 
 export function keyStream(key: Buffer, domain: string, value: string): KeyStream {
-  return new KeyStream(keyedDigest(key, domain, value));
+  // The seed is read by the constructor: one scratch serves every stream (no Buffer per value).
+  return new KeyStream(digester(key).digest(domain, value, seedScratch));
 }
+const seedScratch = Buffer.allocUnsafeSlow(32);
 
 /**
  * `fn` (a pure function of its argument, such as a keyed digest) with a bounded memo of recent

@@ -141,40 +141,64 @@ function replace(pool: Pool, cp: number, rng: KeyStream): number {
   return at < 0 ? pool[rng.below(n)]! : pool[(at + 1 + rng.below(n - 1)) % n]!;
 }
 
+/**
+ * The masked value's UTF-16 code units, reused by every call (the mask keeps the length in
+ * code units, so it is as long as the value): one string is made at the end, where adding
+ * a piece per replaced character made two or three strings for each.
+ */
+const units = new Uint16Array(4096);
+
+/** The string of a[0, n): in slices, since a call takes a bounded number of arguments. */
+function fromUnits(a: Uint16Array, n: number): string {
+  const SLICE = 8192;
+  if (n <= SLICE) return String.fromCharCode.apply(null, a.subarray(0, n) as unknown as number[]);
+  let s = '';
+  for (let i = 0; i < n; i += SLICE) s += String.fromCharCode.apply(null, a.subarray(i, Math.min(n, i + SLICE)) as unknown as number[]);
+  return s;
+}
+
 function maskWith(rng: KeyStream, value: string, letters: boolean): string {
-  let out = '';
-  let kept = 0; // start of the run of characters copied as they are
-  for (let i = 0; i < value.length; i++) {
+  const len = value.length;
+  // A longer value (rare) gets an array of its own, so the shared one stays small.
+  const out = len <= units.length ? units : new Uint16Array(len);
+  let changed = false;
+  for (let i = 0; i < len; i++) {
     const u = value.charCodeAt(i);
-    let cp = u;
-    let width = 1;
+    out[i] = u;
     if (u < 0x80) {
       // ASCII fast path: digits always, letters when asked.
-      let r = -1;
-      if (u >= 0x30 && u <= 0x39) r = 0x30 + ((u - 0x30 + 1 + rng.below(9)) % 10);
-      else if (letters && u >= 0x61 && u <= 0x7a) r = 0x61 + ((u - 0x61 + 1 + rng.below(25)) % 26);
-      else if (letters && u >= 0x41 && u <= 0x5a) r = 0x41 + ((u - 0x41 + 1 + rng.below(25)) % 26);
-      if (r >= 0) {
-        out += value.slice(kept, i) + String.fromCharCode(r);
-        kept = i + 1;
-      }
+      if (u >= 0x30 && u <= 0x39) out[i] = 0x30 + ((u - 0x30 + 1 + rng.below(9)) % 10);
+      else if (letters && u >= 0x61 && u <= 0x7a) out[i] = 0x61 + ((u - 0x61 + 1 + rng.below(25)) % 26);
+      else if (letters && u >= 0x41 && u <= 0x5a) out[i] = 0x41 + ((u - 0x41 + 1 + rng.below(25)) % 26);
+      else continue;
+      changed = true;
       continue;
     }
-    if (u >= 0xd800 && u <= 0xdbff && i + 1 < value.length) {
+    let cp = u;
+    let width = 1;
+    if (u >= 0xd800 && u <= 0xdbff && i + 1 < len) {
       const low = value.charCodeAt(i + 1);
       if (low >= 0xdc00 && low <= 0xdfff) {
         cp = ((u - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
         width = 2;
+        out[i + 1] = low;
       }
     }
     const pool = poolOf(cp);
     if (pool && (letters || isDigitPool(pool))) {
-      out += value.slice(kept, i) + String.fromCodePoint(replace(pool, cp, rng));
-      kept = i + width;
+      // Pools never cross the BMP's edge: a replacement takes as many code units as the original.
+      const r = replace(pool, cp, rng);
+      if (width === 1) out[i] = r;
+      else {
+        out[i] = 0xd800 + ((r - 0x10000) >> 10);
+        out[i + 1] = 0xdc00 + ((r - 0x10000) & 0x3ff);
+      }
+      changed = true;
     }
     i += width - 1;
   }
-  return out + value.slice(kept);
+  // fromCharCode keeps code units as they are (a decoder would replace a lone surrogate).
+  return changed ? fromUnits(out, len) : value;
 }
 
 const digitPools = new WeakMap<Pool, boolean>();
