@@ -1,7 +1,7 @@
 // Physical snapshots: the data folder of a verified clone, so that a later reproduction of the
 // same data starts PostgreSQL on it (no initdb, no restore, no verify beyond row counts):
 //   <REPRO_HOME>/data/<key>.pg.tar.gz   pg_basebackup -Ft of the clone (WAL fetched into it),
-//                                       gzip level 1
+//                                       gzip level 1 (by pg_basebackup, in the container)
 //   <REPRO_HOME>/data/<key>.pg.json     its sha256 and size, the image, the rows per table and
 //                                       what the clone's checks found when it was made
 // key = sha256 of CACHE_FORMAT, the source's identity, the scrub plan's identity, the image id
@@ -16,7 +16,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { createGzip } from 'node:zlib';
 import type Docker from 'dockerode';
 import { CACHE_FORMAT, cacheDir } from './cache';
 import { startExec } from './engineJobs';
@@ -120,21 +119,25 @@ export interface TakenPhysical {
 
 /**
  * Takes a physical snapshot of the running clone: pg_basebackup through exec (a consistent copy
- * while the server runs, only the WAL it needs), gzip level 1 into a temporary file. Nothing
- * counts as an entry until commit(): the clone may be taken while its checks still run.
+ * while the server runs, only the WAL it needs), into a temporary file. Nothing counts as an
+ * entry until commit(): the clone may be taken while its checks still run.
+ * pg_basebackup compresses (gzip level 1) in the service's container: a quarter of the bytes
+ * cross the engine's API (and the network, for a remote engine), and PostgreSQL's zlib took a
+ * third less CPU than Node's for the same output (measured on the bench's 426 MB data folder:
+ * 4.1 s against 5.9 s, machine 5.7 against 8.5 CPU-s).
  */
 export async function takePhysical(docker: Docker, t: PgTarget, home: string, key: string, signal?: AbortSignal): Promise<TakenPhysical> {
   const p = paths(home, key);
   fs.mkdirSync(cacheDir(home), { recursive: true, mode: 0o700 });
   const tmp = `${p.tar}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const exec = await startExec(docker, t.id, ['pg_basebackup', '-U', t.user, '-D', '-', '-F', 't', '-X', 'fetch', '-c', 'fast', '--no-manifest']);
+  const exec = await startExec(docker, t.id, ['pg_basebackup', '-U', t.user, '-D', '-', '-F', 't', '-X', 'fetch', '-c', 'fast', '--no-manifest', '-Z', '1']);
   const onAbort = () => exec.destroy();
   signal?.addEventListener('abort', onAbort, { once: true });
   const hash = createHash('sha256');
   let bytes = 0;
   const count = new Transform({ transform(c: Buffer, _e, cb) { hash.update(c); bytes += c.length; cb(null, c); } });
   try {
-    await pipeline(exec.stdout, createGzip({ level: 1 }), count, fs.createWriteStream(tmp, { mode: 0o600 }));
+    await pipeline(exec.stdout, count, fs.createWriteStream(tmp, { mode: 0o600 }));
     const code = await exec.exit;
     signal?.throwIfAborted();
     if (code !== 0) {
