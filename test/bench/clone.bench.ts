@@ -11,7 +11,9 @@
 //       beside both (Linux): on a machine whose cores the restore alone keeps busy, every
 //       CPU-second the scrubber needs shows in the time. The dump's sha256 (its identity) is
 //       taken when the session starts (the physical snapshot lookup), as in a reproduction,
-//       and remembered by the clone;
+//       and remembered by the clone. Each pair also restores the file through the scrubber
+//       alone (no coverage gate, no SQL snapshot written beside it), to show what the gate's
+//       pass and the snapshot's write add to the scrubbing itself;
 //   (c) the same dump under the same rules in a new session, served from the physical snapshot
 //       the cold clone kept (its data volume filled before PostgreSQL starts, as a reproduction
 //       does), session start included, against the cold clone (with and without its session's
@@ -222,16 +224,24 @@ async function main(): Promise<void> {
     // clone but the last gets a cache folder of its own (nothing cached: cold); the last one's
     // is the one (c) and (d) read.
     const opts = { manifest, service: 'db', root, key: KEY, replace: true };
-    const runs: { raw: number; rawCpu: string; pipeline: number; scrub: number; scrubCpu: string; full: number }[] = [];
+    const runs: { raw: number; rawCpu: string; bare: number; pipeline: number; scrub: number; scrubCpu: string; full: number }[] = [];
     let cold: CloneResult | undefined;
-    for (let i = 0; i < pairs; i++) {
+    const plan = compileScrubPlan(manifest.services!.db!.data!, KEY);
+    /** The file, or the file through the scrubber (no gate, nothing kept), into a fresh database. */
+    const restoreFresh = async (scrubbed: boolean) => {
       await psqlRows(docker, target, `CREATE DATABASE ${quoteIdent(RAW_DB)} OWNER ${quoteIdent(target.user)}`, { database: 'postgres' });
-      const rc0 = cpuNow();
-      const r0 = performance.now();
-      await restoreSql(docker, target, fs.createReadStream(file, { highWaterMark: 256 * 1024 }), { database: RAW_DB });
-      const raw = performance.now() - r0;
-      const rawCpu = cpuLine(rc0, cpuNow(), raw);
+      const c0 = cpuNow();
+      const t0 = performance.now();
+      const input = fs.createReadStream(file, { highWaterMark: 256 * 1024 });
+      await restoreSql(docker, target, scrubbed ? input.pipe(createScrubber(plan).stream) : input, { database: RAW_DB });
+      const ms = performance.now() - t0;
+      const cpu = cpuLine(c0, cpuNow(), ms);
       await psqlRows(docker, target, `DROP DATABASE ${quoteIdent(RAW_DB)} WITH (FORCE)`, { database: 'postgres' });
+      return { ms, cpu };
+    };
+    for (let i = 0; i < pairs; i++) {
+      const { ms: raw, cpu: rawCpu } = await restoreFresh(false);
+      const { ms: bare } = await restoreFresh(true);
 
       // The machine's CPU at each step's start: what the scrub + restore step cost beside the plain restore.
       const stepMarks: { step: string; at: { machine: number; own: number }; t: number }[] = [];
@@ -248,7 +258,7 @@ async function main(): Promise<void> {
       // What the issue names "a full clone (dump, scrub, restore)": reading the source (its identity
       // and the coverage gate, each a pass over the dump) and the streamed scrub into psql.
       const pipeline = step(cold, 'identifying the source') + step(cold, 'checking that the rules cover') + scrubStep;
-      runs.push({ raw, rawCpu, pipeline, scrub: scrubStep, scrubCpu, full });
+      runs.push({ raw, rawCpu, bare, pipeline, scrub: scrubStep, scrubCpu, full });
     }
     if (!cold) throw new Error('no clone ran');
     const coldMs = median(runs.map((r) => r.full));
@@ -278,6 +288,8 @@ async function main(): Promise<void> {
     console.log(`                                         ${s(med((r) => r.pipeline))} median (runs: ${each((r) => r.pipeline)} s)`);
     console.log(`        ratio of the medians ${pipelineRatio.toFixed(2)} (target <= 1.15: ${pipelineRatio <= 1.15 ? 'met' : 'MISSED'}); per pair ${pairRatios((r) => r.pipeline)}`);
     console.log(`        of which scrub + restore (streamed): ratio of the medians ${(med((r) => r.scrub) / rawMs).toFixed(2)}; per pair ${pairRatios((r) => r.scrub)}`);
+    console.log(`      the scrubber alone streamed into psql (no gate, no snapshot written beside it), in each pair too:`);
+    console.log(`                                         ${s(med((r) => r.bare))} median (runs: ${each((r) => r.bare)} s); ratio of the medians ${(med((r) => r.bare) / rawMs).toFixed(2)}; per pair ${pairRatios((r) => r.bare)}`);
     console.log(`      CPU, last pair: the plain restore: ${runs.at(-1)!.rawCpu}`);
     console.log(`                      scrub + restore:   ${runs.at(-1)!.scrubCpu}`);
     console.log(`      full clone, cold (the above, then checks, ANALYZE, SQL and physical snapshots kept)`);
