@@ -629,20 +629,26 @@ describe('odd and hostile inputs', () => {
     assert.deepEqual(await jobsLeft(session), []);
   });
 
-  test('a rule naming a column that does not exist, and a personal column without a rule, stop the clone before any data', async () => {
+  test('a rule naming a column that does not exist, and a personal column without a rule, stop the clone before any data; what the database held stays', async () => {
     const tables = structuredClone(sampleManifest().services!.db!.data!.tables!);
     tables.customers!.columns!.nickname = 'mask';
     const t = await pgTarget(engine(), idOf(stack, 'db'));
+    // An earlier clone is in the database, and a row of the developer's own beside it.
+    await cloneInto(stack, dbOnly({ source: { dump: 'data/production.sql' }, tables: structuredClone(sampleManifest().services!.db!.data!.tables!) }));
+    await psqlRows(engine(), t, 'CREATE TABLE public.my_notes (note text); INSERT INTO public.my_notes VALUES (\'kept\')');
+    const held = async () => psqlRows(engine(), t, "SELECT (SELECT count(*) FROM public.customers), (SELECT note FROM public.my_notes), (SELECT count(*) FROM pg_tables WHERE schemaname = 'public')");
+    const before = await held();
+    assert.deepEqual(before, [['200', 'kept', '4']]);
     await assert.rejects(cloneServiceData(engine(), {
       manifest: dbOnly({ source: { dump: 'data/production.sql' }, tables }), service: 'db', stack, root: SAMPLE, home: HOME, key: KEY, replace: true,
     }), (e: Error) => e instanceof CloneError && /nickname/.test(e.message) && /customers/.test(e.message) || assert.fail(e.message));
-    assert.deepEqual(await psqlRows(engine(), t, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), [['0']]);
+    assert.deepEqual(await held(), before, 'a rule naming a missing column emptied the database');
     const uncovered = structuredClone(sampleManifest().services!.db!.data!.tables!);
     delete uncovered.customers!.columns!.email;
     await assert.rejects(cloneServiceData(engine(), {
       manifest: dbOnly({ source: { dump: 'data/production.sql' }, tables: uncovered }), service: 'db', stack, root: SAMPLE, home: HOME, key: KEY, replace: true,
     }), (e: Error) => e instanceof CloneError && /email/.test(e.message) || assert.fail(e.message));
-    assert.deepEqual(await psqlRows(engine(), t, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), [['0']]);
+    assert.deepEqual(await held(), before, 'an uncovered personal column emptied the database');
     await assert.rejects(cloneServiceData(engine(), {
       manifest: dbOnly({ source: { dump: '../sample-shop/data/production.sql' } }), service: 'db', stack, root: FIXTURES, home: HOME, key: KEY, replace: true,
     }), /leads outside the repository root/);

@@ -18,6 +18,9 @@
 // file and any service a "files" folder or tarball, copied into its data volume while it is
 // stopped (copied as they are: the scrubber reads SQL only).
 //
+// The gate runs before a database that has tables is emptied (replace): a clone that the
+// rules stop leaves what the database held as it was.
+//
 // Whatever fails or is cancelled after the restore began, the service's database is dropped and
 // created empty again before the error reaches the caller: a clone is complete and verified, or
 // there is none. Errors name tables, columns, lines and SQLSTATEs, never a value or a secret.
@@ -170,12 +173,20 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
     tables = 0;
   }
 
-  if (tables > 0) {
-    if (!o.replace) throw new CloneError(o.service, `The database ${target.database} of ${o.service} already has tables: a clone goes into an empty database. Replace what it holds with "repro data clone --replace", or start a new session.`);
-    await timed('emptying the database', () => resetDatabase(docker, target));
+  if (tables > 0 && !o.replace) {
+    throw new CloneError(o.service, `The database ${target.database} of ${o.service} already has tables: a clone goes into an empty database. Replace what it holds with "repro data clone --replace", or start a new session.`);
   }
-
   const hit = key ? lookupCache(o.home, key) : undefined;
+  // The gate runs before anything is emptied: rules that leave the source uncovered leave
+  // what the database holds (an earlier clone, the developer's own rows) as it was. A cached
+  // snapshot passed it when it was made, under the same rules.
+  const failed = (e: unknown): never => {
+    if (signal?.aborted) throw signal.reason ?? e;
+    if (e instanceof CloneError || e instanceof VerifyError) throw e;
+    throw new CloneError(o.service, `Cloning the data of ${o.service} from ${source.what} failed: ${(e as Error).message}`);
+  };
+  if (!hit) await timed(`checking that the rules cover ${source.what}`, () => coverageGate(o.service, source, plan, signal)).catch(failed);
+  if (tables > 0) await timed('emptying the database', () => resetDatabase(docker, target));
   let summary: ScrubSummary;
   let snapshot: string;
   let writer: CacheWriter | undefined;
@@ -194,7 +205,6 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
       restoring = true;
       restored = await timed('restoring the cached SQL snapshot', () => restoreSql(docker, target, hit.open(), signal ? { signal } : {}));
     } else {
-      await timed(`checking that the rules cover ${source.what}`, () => coverageGate(o.service, source, plan, signal));
       const opened = await source.open();
       try {
         const scrubber = createScrubber(plan, {
@@ -306,9 +316,7 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
       if (!(t instanceof Error)) t.discard();
     }
     if (restoring) await resetDatabase(docker, target).catch(() => undefined);
-    if (signal?.aborted) throw signal.reason ?? e;
-    if (e instanceof CloneError || e instanceof VerifyError) throw e;
-    throw new CloneError(o.service, `Cloning the data of ${o.service} from ${source.what} failed: ${(e as Error).message}`);
+    return failed(e);
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
