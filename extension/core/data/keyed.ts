@@ -30,6 +30,10 @@ class KeyedDigest {
   /** The message and its padding; the outer block. */
   private readonly scratch = Buffer.allocUnsafeSlow(FAST_MAX_BYTES + BLOCK + 8);
   private readonly outerBlock = Buffer.allocUnsafeSlow(BLOCK + 8);
+  /** The domain whose bytes (and NUL) start the scratch, and their length: written again
+   *  only when the domain changes. */
+  private domain: string | undefined;
+  private domainBytes = 0;
 
   constructor(private readonly key: Buffer) {
     const k = Buffer.alloc(BLOCK);
@@ -41,10 +45,6 @@ class KeyedDigest {
     this.outer = midstate(pad);
   }
 
-  /** The domain whose bytes (and NUL) start the scratch: written again only when it changes. */
-  private domain = '';
-  private domainBytes = -1;
-
   /** The digest into out[0, 32): a new Buffer, or a caller's scratch that is read at once. */
   digest(domain: string, value: string, out: Buffer = Buffer.allocUnsafe(32)): Buffer {
     // UTF-8 takes at most 3 bytes per UTF-16 unit (a surrogate pair: 4 bytes for 2 units).
@@ -54,7 +54,7 @@ class KeyedDigest {
     }
     const m = this.scratch;
     // Padding is written after the message, so the domain's bytes stay in place between calls.
-    if (domain !== this.domain || this.domainBytes < 0) {
+    if (domain !== this.domain) {
       this.domainBytes = m.write(domain, 0, 'utf8');
       m[this.domainBytes] = 0;
       this.domain = domain;
