@@ -400,8 +400,12 @@ describe('mask, fake, hash and redact, value by value', () => {
         assert.deepEqual(keyedDigest(k, 'mask', v), want, `key of ${k.length} bytes, value of ${v.length} units`);
       }
     }
-    // A long value grows the scratch buffer; a short one after it must not see its tail.
+    // A long value goes through createHmac; a short one after it must not see its tail.
     assert.deepEqual(keyedDigest(KEY, 'mask', 'ab'), createHmac('sha256', KEY).update('mask\0').update('ab').digest());
+    // The domain's bytes are kept between calls: alternating domains of other lengths.
+    for (const domain of ['fake:email', 'mask', 'hash-int64:3', 'fake:email', 'é', 'mask']) {
+      assert.deepEqual(keyedDigest(KEY, domain, 'ab'), createHmac('sha256', KEY).update(`${domain}\0`).update('ab').digest(), domain);
+    }
   });
 
   test('fake: each kind plausible, deterministic, and never a real domain or routable address', () => {
