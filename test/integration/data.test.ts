@@ -22,6 +22,7 @@ import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
 import { main } from '../../extension/cli';
 import { cloneData, cloneServiceData, CloneError, type CloneOptions, type CloneResult } from '../../extension/core/data/clone';
+import { gateWorkspace } from '../../extension/core/data/coverageScan';
 import { JOB_ROLE } from '../../extension/core/data/engineJobs';
 import { pgTarget, psqlRows } from '../../extension/core/data/pg';
 import { RestoreError, restoreSql } from '../../extension/core/data/restore';
@@ -634,7 +635,7 @@ describe('odd and hostile inputs', () => {
     tables.customers!.columns!.nickname = 'mask';
     const t = await pgTarget(engine(), idOf(stack, 'db'));
     // An earlier clone is in the database, and a row of the developer's own beside it.
-    await cloneInto(stack, dbOnly({ source: { dump: 'data/production.sql' }, tables: structuredClone(sampleManifest().services!.db!.data!.tables!) }));
+    const first = await cloneInto(stack, dbOnly({ source: { dump: 'data/production.sql' }, tables: structuredClone(sampleManifest().services!.db!.data!.tables!) }));
     await psqlRows(engine(), t, 'CREATE TABLE public.my_notes (note text); INSERT INTO public.my_notes VALUES (\'kept\')');
     const held = async () => psqlRows(engine(), t, "SELECT (SELECT count(*) FROM public.customers), (SELECT note FROM public.my_notes), (SELECT count(*) FROM pg_tables WHERE schemaname = 'public')");
     const before = await held();
@@ -649,6 +650,26 @@ describe('odd and hostile inputs', () => {
       manifest: dbOnly({ source: { dump: 'data/production.sql' }, tables: uncovered }), service: 'db', stack, root: SAMPLE, home: HOME, key: KEY, replace: true,
     }), (e: Error) => e instanceof CloneError && /email/.test(e.message) || assert.fail(e.message));
     assert.deepEqual(await held(), before, 'an uncovered personal column emptied the database');
+
+    // What a reproduction's gate proved (these rules on these bytes) spares a clone its own pass
+    // over the dump, and proves nothing for other rules.
+    const rules = structuredClone(sampleManifest().services!.db!.data!.tables!);
+    const proved = await gateWorkspace(SAMPLE, dbOnly({ source: { dump: 'data/production.sql' }, tables: rules }));
+    assert.equal(proved.size, 1);
+    await assert.rejects(cloneServiceData(engine(), {
+      manifest: dbOnly({ source: { dump: 'data/production.sql' }, tables: uncovered }), service: 'db', stack, root: SAMPLE, home: HOME, key: KEY, replace: true, covered: proved,
+    }), (e: Error) => e instanceof CloneError && /email/.test(e.message) || assert.fail(e.message));
+    assert.deepEqual(await held(), before, 'a gate that passed for other rules let an uncovered column through');
+    const steps: string[] = [];
+    const gated = await cloneServiceData(engine(), {
+      manifest: dbOnly({ source: { dump: 'data/production.sql' }, tables: rules }), service: 'db', stack, root: SAMPLE, key: KEY, replace: true,
+      home: tempDir('repro-data-gated-'), keepPhysical: false, covered: proved, onStep: (m) => steps.push(m),
+    });
+    assert.equal(gated.cached, false);
+    assert.ok(steps.includes('the rules cover the dump data/production.sql (checked before the clone)'), steps.join('; '));
+    assert.deepEqual(gated.timings.filter((x) => x.step.startsWith('checking that the rules cover')), [], 'the clone read the dump for the gate again');
+    assert.deepEqual(gated.verified.problems, []);
+    assert.equal(gated.snapshot, first.snapshot, 'the clone differs from the one that ran its own gate');
     await assert.rejects(cloneServiceData(engine(), {
       manifest: dbOnly({ source: { dump: '../sample-shop/data/production.sql' } }), service: 'db', stack, root: FIXTURES, home: HOME, key: KEY, replace: true,
     }), /leads outside the repository root/);

@@ -113,6 +113,9 @@ describe('repro reproduce, from a link to a running reproduction and back', () =
     assert.match(r.err, /Commit: the one tagged v1\.4\.0/);
     assert.match(r.err, /Containers: db \(postgres:15\.6\), cache \(redis:7\.2\), web \(node:20\)/);
     assert.match(r.err, /Data: db from the dump data\/production\.sql/);
+    // The coverage gate ran while the stack started, and the clone did not read the dump for it again.
+    assert.match(r.err, /db: the rules cover the dump data\/production\.sql \(3 tables scanned in \d+\.\d\d s\)/);
+    assert.match(r.err, /db: the rules cover the dump data\/production\.sql \(checked before the clone\)/);
     assert.match(r.err, new RegExp(`Worktree: ${HOME.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/repos/shop-[0-9a-f]{12}/worktrees/`));
 
     const receipt = readReceipt(sessionDir(HOME, session)) as Receipt;
@@ -308,6 +311,33 @@ describe('repro reproduce, from a link to a running reproduction and back', () =
     } finally {
       server.close();
     }
+  });
+
+  test('rules that leave a personal column uncovered stop the reproduction as its stack starts, saying what to add; nothing is left', async () => {
+    // The release with the email rule taken out of its repro.yaml, committed in a copy of the clone.
+    const clone = path.join(TMP, 'shop-uncovered');
+    fs.cpSync(CLONE, clone, { recursive: true });
+    git(clone, 'stash', '--include-untracked', '--quiet');
+    git(clone, 'checkout', '--quiet', '--detach', RELEASE);
+    const yamlFile = path.join(clone, 'repro.yaml');
+    const yaml = fs.readFileSync(yamlFile, 'utf8');
+    fs.writeFileSync(yamlFile, yaml.replace('email: "fake:email", ', ''));
+    assert.notEqual(fs.readFileSync(yamlFile, 'utf8'), yaml, 'the release\'s repro.yaml has no email rule to take out');
+    git(clone, 'commit', '--quiet', '-am', 'No rule for customers.email');
+    const commit = git(clone, 'rev-parse', 'HEAD').trim();
+    const session = 'shop-uncovered';
+    sessions.add(session);
+    const seen: string[] = [];
+    await assert.rejects(runReproduction({
+      incident: { id: 'INC-U', source: 'link', commit }, repo: await openRepository(clone), docker, selfHealthCheck, home: HOME, session,
+      onEvent: (e) => { if (e.type === 'step') seen.push(`${e.step}:${e.state}`); },
+    }), (e: unknown) => (e instanceof ReproduceStepError && e.step === 'data'
+      && /public\.customers\.email \(text\): name: looks like an email address/.test(e.message)
+      && /customers: \{ columns: \{ email: "fake:email" \} \}/.test(e.message)) || assert.fail(String(e)));
+    // The gate read the worktree's dump while the stack started, and stopped that start.
+    assert.ok(seen.includes('stack:start') && !seen.includes('stack:done') && seen.at(-1) === 'data:failed', seen.join(', '));
+    assert.deepEqual(await leftovers(docker, session), { containers: 0, networks: 0, volumes: 0 });
+    assert.deepEqual(git(clone, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ')), [`worktree ${clone}`]);
   });
 
   test('a failing step undoes the earlier ones and says which step failed', async () => {

@@ -3,12 +3,19 @@
 // acknowledgement silences it, that values give away personal data a column's name hides,
 // and that a rule naming nothing real is reported rather than silently ignored.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { parse } from 'yaml';
+import { gateWorkspace, scanWorkspaceCoverage } from '../../extension/core/data/coverageScan';
+import { fileSha256 } from '../../extension/core/data/dumpSource';
 import { compileScrubPlan } from '../../extension/core/data/rules';
-import { formatCoverage, scanDump } from '../../extension/core/data/scan';
-import type { DataSpec } from '../../extension/core/manifest/schema';
-import { chunks, dataValues, KEY, SAMPLE_DUMP, samplePlan, toInserts } from './dataHelpers';
+import { coverageKey, formatCoverage, scanDump } from '../../extension/core/data/scan';
+import type { DataSpec, Manifest } from '../../extension/core/manifest/schema';
+import { chunks, dataValues, KEY, SAMPLE_DUMP, sampleData, samplePlan, toInserts } from './dataHelpers';
+import { tempDir } from './helpers';
 
 const scan = (dump: Buffer | string, plan = samplePlan(), sampleRows?: number) => scanDump(chunks(dump, 4096), plan, sampleRows ? { sampleRows } : {});
 const planFor = (data: Omit<DataSpec, 'source'>) => compileScrubPlan({ source: { dump: 'x' }, ...data }, KEY);
@@ -160,5 +167,73 @@ describe('personal data found by sampled values', () => {
   test('a cut-off dump fails the scan as it fails the scrub', async () => {
     const text = SAMPLE_DUMP.toString('utf8');
     await assert.rejects(scan(text.slice(0, text.indexOf('COPY public.orders') + 500)), { name: 'DumpFormatError', message: /public\.orders .*cut off/ });
+  });
+});
+
+describe('the gate of a reproduction, on its worktree', () => {
+  /** A worktree holding the sample dump (as data/prod.sql, or gzipped) under `data`'s rules. */
+  function worktree(edit?: (d: DataSpec) => void, gzip = false): { root: string; manifest: Manifest } {
+    const root = tempDir('repro-gate-');
+    fs.mkdirSync(path.join(root, 'data'));
+    const file = gzip ? 'data/prod.sql.gz' : 'data/prod.sql';
+    fs.writeFileSync(path.join(root, file), gzip ? gzipSync(SAMPLE_DUMP) : SAMPLE_DUMP);
+    const data = { ...sampleData(), source: { dump: file } };
+    edit?.(data);
+    return { root, manifest: { version: 1, project: { name: 'shop' }, services: { db: { type: 'postgresql:15', data } } } as Manifest };
+  }
+
+  test('rules that cover the dump: what it proved is these rules on these bytes, read once for both', async () => {
+    for (const gzip of [false, true]) {
+      const { root, manifest } = worktree(undefined, gzip);
+      const file = path.join(root, gzip ? 'data/prod.sql.gz' : 'data/prod.sql');
+      const progress: string[] = [];
+      const covered = await gateWorkspace(root, manifest, undefined, (m) => progress.push(m));
+      const sha = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+      assert.deepEqual([...covered], [coverageKey(manifest.services!.db!.data!, `dump:${sha}`)]);
+      assert.match(progress.join('\n'), /^db: the rules cover the dump data\/prod\.sql(\.gz)? \(3 tables scanned in \d+\.\d\d s\)$/);
+      // The scan's identity is the clone's (fileSha256), whatever the format.
+      const [scanned] = await scanWorkspaceCoverage(root, manifest);
+      assert.equal(scanned?.status === 'scanned' && scanned.identity, `dump:${await fileSha256(file)}`);
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('what it proved names the rules and the bytes: other rules or another dump do not match it', async () => {
+    const a = worktree();
+    const b = worktree((d) => { d.tables!.orders!.columns!.shipping_address = 'redact'; });
+    const [ka] = await gateWorkspace(a.root, a.manifest);
+    const [kb] = await gateWorkspace(b.root, b.manifest);
+    assert.ok(ka && kb && ka !== kb, 'a changed rule proved the same thing');
+    fs.appendFileSync(path.join(a.root, 'data/prod.sql'), '-- one more line\n');
+    const [again] = await gateWorkspace(a.root, a.manifest);
+    assert.ok(again && again !== ka, 'another dump proved the same thing');
+    // The key does not enter it: the scan holds no secret, and the clone's key is not needed.
+    assert.equal(coverageKey(a.manifest.services!.db!.data!, 'dump:x'), coverageKey(structuredClone(a.manifest.services!.db!.data!), 'dump:x'));
+    for (const w of [a, b]) fs.rmSync(w.root, { recursive: true, force: true });
+  });
+
+  test('an uncovered personal column stops it with the column and the repro.yaml line to add', async () => {
+    const { root, manifest } = worktree((d) => { delete d.tables!.customers!.columns!.email; });
+    await assert.rejects(gateWorkspace(root, manifest), (e: Error) => {
+      assert.equal(e.name, 'CloneError');
+      assert.match(e.message, /public\.customers\.email \(text\): name: looks like an email address; suggested: fake:email/);
+      assert.match(e.message, /customers: \{ columns: \{ email: "fake:email" \} \}/);
+      return true;
+    });
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('a rule naming a missing column, and a dump that is not there, stop it too, saying which', async () => {
+    const typo = worktree((d) => { d.tables!.customers!.columns!.emial = 'fake:email'; });
+    await assert.rejects(gateWorkspace(typo.root, typo.manifest), { name: 'CloneError', message: /public\.customers\.emial: the table has no such column/ });
+    const missing = worktree((d) => { d.source = { dump: 'data/gone.sql' }; });
+    await assert.rejects(gateWorkspace(missing.root, missing.manifest), { name: 'CloneError', message: /^Cloning the data of db from the dump data\/gone\.sql failed: The dump file "data\/gone\.sql" does not exist/ });
+    for (const w of [typo, missing]) fs.rmSync(w.root, { recursive: true, force: true });
+  });
+
+  test('a source it cannot read here (a live database) is left to the clone\'s own gate', async () => {
+    const { root, manifest } = worktree((d) => { d.source = { live: { env: 'PROD_DB_URL' } }; });
+    assert.deepEqual([...await gateWorkspace(root, manifest)], []);
+    fs.rmSync(root, { recursive: true, force: true });
   });
 });

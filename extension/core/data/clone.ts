@@ -4,7 +4,8 @@
 //               (seedVolume.ts) ─► row counts checked ─► done (or, if they differ, as below)
 //   cache hit:  cached scrubbed SQL ──────────────────────────────► restore
 //   cache miss: source ─► coverage gate (scanDump: stops on an uncovered personal column or
-//               a rule naming what the dump lacks) ─► source again ─► scrubber ─┬► restore
+//               a rule naming what the dump lacks; skipped when a gate already passed on the
+//               same bytes, see coverageScan.ts) ─► source again ─► scrubber ─┬► restore
 //                                                                               └► cache
 //   then: verify (rows = what the scrubber wrote; no original value of a scrubbed column;
 //         ANALYZE beside it when no subset is to come)
@@ -38,14 +39,14 @@ import type { RunningStack } from '../stack/up';
 import { cacheKey, DEFAULT_CACHE_BYTES, lookupCache, openCacheWriter, pruneCache, serialSummary, summaryOf, type CacheWriter } from './cache';
 import { decodeCopyText } from './copyText';
 import { createScrubber } from './dumpScrubber';
-import { DataSourceError, fileSha256, openDumpSource, resolveInside, type OpenedSql } from './dumpSource';
+import { DataSourceError, dumpIdentity, fileSha256, openDumpSource, resolveInside, type OpenedSql } from './dumpSource';
 import { fingerprint, memoized } from './keyed';
 import { connectionString, liveIdentity, openLiveSource, parseConnection, type SecretLookup } from './liveSource';
 import { catalogTables, pgTargetOf, psqlRows, quoteIdent, type PgTarget } from './pg';
 import { lookupPhysical, physicalKey, settingsOf, takePhysical, type PhysicalMeta, type TakenPhysical } from './physicalSnapshot';
 import { restoreSql, type RestoreResult } from './restore';
 import { compileScrubPlan } from './rules';
-import { formatCoverage, scanDump } from './scan';
+import { coverageKey, gateFailure, scanDump } from './scan';
 import { folderEntries, tarStream } from './streams';
 import { applySubset, checkCondition, type SubsetResult } from './subset';
 import type { ScrubPlan, ScrubSummary, TableProgress } from './types';
@@ -94,6 +95,11 @@ export interface CloneOptions {
   seeded?: PhysicalMeta;
   /** Keep a physical snapshot of a cacheable clone for the next reproduction (default true). */
   keepPhysical?: boolean;
+  /**
+   * What a coverage gate that already passed proved (coverageKey: these rules on these bytes),
+   * e.g. the reproduction's, run while the stack started: a match skips the clone's own pass.
+   */
+  covered?: ReadonlySet<string>;
 }
 
 export interface CloneResult {
@@ -179,13 +185,16 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
   const hit = key ? lookupCache(o.home, key) : undefined;
   // The gate runs before anything is emptied: rules that leave the source uncovered leave
   // what the database holds (an earlier clone, the developer's own rows) as it was. A cached
-  // snapshot passed it when it was made, under the same rules.
+  // snapshot passed it when it was made, under the same rules; a reproduction ran it on the
+  // same bytes under the same rules while its stack started (o.covered).
   const failed = (e: unknown): never => {
     if (signal?.aborted) throw signal.reason ?? e;
     if (e instanceof CloneError || e instanceof VerifyError) throw e;
     throw new CloneError(o.service, `Cloning the data of ${o.service} from ${source.what} failed: ${(e as Error).message}`);
   };
-  if (!hit) await timed(`checking that the rules cover ${source.what}`, () => coverageGate(o.service, source, plan, signal)).catch(failed);
+  const gated = identity !== undefined && o.covered?.has(coverageKey(spec, identity)) === true;
+  if (!hit && gated) o.onStep?.(`the rules cover ${source.what} (checked before the clone)`);
+  else if (!hit) await timed(`checking that the rules cover ${source.what}`, () => coverageGate(o.service, source, plan, signal)).catch(failed);
   if (tables > 0) await timed('emptying the database', () => resetDatabase(docker, target));
   let summary: ScrubSummary;
   let snapshot: string;
@@ -345,7 +354,7 @@ interface Source {
  * database, no credentials) at the point in time; undefined = not cacheable.
  */
 export async function sourceIdentity(spec: DataSpec, o: Pick<CloneOptions, 'root' | 'pointInTime' | 'secrets' | 'signal'>): Promise<string | undefined> {
-  if ('dump' in spec.source) return `dump:${await fileSha256(resolveInside(o.root, spec.source.dump), o.signal)}`;
+  if ('dump' in spec.source) return dumpIdentity(await fileSha256(resolveInside(o.root, spec.source.dump), o.signal));
   if ('live' in spec.source) {
     if (!o.pointInTime) return undefined;
     const envName = spec.source.live.env;
@@ -385,12 +394,8 @@ async function coverageGate(service: string, source: Source, plan: ScrubPlan, si
   try {
     const report = await scanDump(opened.stream, plan);
     signal?.throwIfAborted();
-    if (report.unknownRules.length || report.uncovered.length) {
-      const unknown = report.unknownRules.length
-        ? `repro.yaml's scrub rules for ${service} name what ${source.what} does not have: ${report.unknownRules.join(', ')}.\n`
-        : '';
-      throw new CloneError(service, `${unknown}${report.uncovered.length || !unknown ? formatCoverage(report, service) : ''}`.trim());
-    }
+    const failure = gateFailure(service, source.what, report);
+    if (failure) throw new CloneError(service, failure);
   } finally {
     signal?.removeEventListener('abort', onAbort);
     await opened.close().catch(() => undefined);

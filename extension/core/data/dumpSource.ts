@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type Docker from 'dockerode';
 import { runJob } from './engineJobs';
@@ -54,25 +54,48 @@ export function resolveInside(root: string, rel: string): string {
  * a dump of hundreds of MB takes a noticeable part of a second to hash each time.
  */
 export async function fileSha256(file: string, signal?: AbortSignal): Promise<string> {
-  const st = fs.statSync(file, { bigint: true });
-  const id = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
   const known = digestMemo.get(file);
-  if (known?.id === id) return known.sha;
+  if (known && known.id === statId(file)) return known.sha;
+  return (await readHashed(file, async (bytes) => { for await (const _ of bytes); }, signal)).sha;
+}
+
+/**
+ * Reads a file once for two things: what `consume` does with its bytes (it must read them to the
+ * end) and their sha256, remembered as fileSha256's answer. The coverage gate reads a dump this
+ * way, so the dump's identity costs no second pass over it.
+ */
+export async function readHashed<T>(file: string, consume: (bytes: Readable) => Promise<T>, signal?: AbortSignal): Promise<{ sha: string; result: T }> {
+  const id = statId(file);
   const h = createHash('sha256');
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024, ...(signal ? { signal } : {}) })) h.update(chunk as Buffer);
-  const sha = h.digest('hex');
+  let sha: string | undefined;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) { h.update(chunk); cb(null, chunk); },
+    flush(cb) { sha = h.digest('hex'); cb(); },
+  });
+  const raw = fs.createReadStream(file, { highWaterMark: 1024 * 1024, ...(signal ? { signal } : {}) });
+  raw.on('error', (e) => tap.destroy(e));
+  tap.on('close', () => raw.destroy()); // a consumer that stops early closes the file too
+  const result = await consume(raw.pipe(tap));
+  if (sha === undefined) throw new Error(`${path.basename(file)} was not read to its end`);
   // Only if the file did not change while it was read, and was last written well before: file
   // times tick coarsely (a few ms), so a file written again within the same tick at the same
   // size would look unchanged (git's "racy" entries, handled the same way).
   const after = fs.statSync(file, { bigint: true });
   const settled = BigInt(Date.now() - 2000) * 1_000_000n > after.ctimeNs;
-  if (settled && `${after.dev}:${after.ino}:${after.size}:${after.mtimeNs}:${after.ctimeNs}` === id) {
+  if (settled && statId(file, after) === id) {
     if (digestMemo.size >= 256) digestMemo.delete(digestMemo.keys().next().value!);
     digestMemo.set(file, { id, sha });
   }
-  return sha;
+  return { sha, result };
+}
+
+function statId(file: string, st = fs.statSync(file, { bigint: true })): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
 }
 const digestMemo = new Map<string, { id: string; sha: string }>();
+
+/** A dump file's identity in the cache keys (and what the coverage gate proved covered). */
+export const dumpIdentity = (sha: string) => `dump:${sha}`;
 
 export type DumpFormat = 'plain' | 'gzip' | 'custom';
 

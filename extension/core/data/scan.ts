@@ -3,14 +3,16 @@
 // repro.yaml, and every rule must name something the dump has. It streams the dump through
 // the same reader as the scrubber, sampling the first rows of each table, so memory stays
 // bounded; what it reports names tables, columns, types and counts, never a value.
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import type { DataSpec } from '../manifest/schema';
 import { decodeCopyText, splitCopyLine } from './copyText';
 import { NO_SINK } from './chunkWriter';
 import { DumpReader, type CopyMode, type DumpEvents, type DumpReaderOptions } from './dumpReader';
 import { personalByName, ValueStats } from './personalData';
 import { decodeSqlValue, type CopyHeader, type InsertStatement, type TableDecl } from './sqlStatements';
 import { classifyType, type ColumnDecl } from './sqlTypes';
-import { isAcknowledged, rulesFor } from './rules';
+import { compileScrubPlan, deriveKey, isAcknowledged, rulesFor } from './rules';
 import type { CoverageFinding, CoverageReport, DumpTable, ScrubPlan, TableRules } from './types';
 
 export interface ScanOptions extends DumpReaderOptions {
@@ -174,6 +176,29 @@ export async function scanDump(input: Readable, plan: ScrubPlan, opts: ScanOptio
     if (!t?.columns.some((c) => c.name === ack.slice(at + 1))) unknownRules.push(`acknowledge ${ack}: the dump has no such column`);
   }
   return { tables, uncovered, unknownRules };
+}
+
+/**
+ * Why the gate stops a clone of `service` from `what` (e.g. "the dump data/prod.sql"), with the
+ * repro.yaml lines that fix it; undefined when the rules cover the source.
+ */
+export function gateFailure(service: string, what: string, report: CoverageReport): string | undefined {
+  if (!report.unknownRules.length && !report.uncovered.length) return undefined;
+  const unknown = report.unknownRules.length
+    ? `repro.yaml's scrub rules for ${service} name what ${what} does not have: ${report.unknownRules.join(', ')}.\n`
+    : '';
+  return `${unknown}${report.uncovered.length || !unknown ? formatCoverage(report, service) : ''}`.trim();
+}
+
+// Coverage does not depend on the key; a fixed one keeps a scan free of secrets.
+export const SCAN_KEY = deriveKey('repro coverage scan');
+
+/**
+ * What a gate that passed proved: these rules (their canonical form, without the key) cover
+ * the source with this identity (a dump's sha256). A clone given it skips its own pass.
+ */
+export function coverageKey(spec: DataSpec, sourceIdentity: string): string {
+  return createHash('sha256').update(`${compileScrubPlan(spec, SCAN_KEY).identity}\0${sourceIdentity}`).digest('hex');
 }
 
 /** How a table is named under data.tables: bare in the public schema. */

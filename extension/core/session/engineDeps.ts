@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import type Docker from 'dockerode';
 import { cloneData } from '../data/clone';
+import { gateWorkspace } from '../data/coverageScan';
 import type { PhysicalMeta } from '../data/physicalSnapshot';
 import { scrubKeyFrom } from '../data/rules';
 import { seedFromPhysical, takesSqlData } from '../data/seedVolume';
@@ -61,6 +62,8 @@ export function engineDeps(o: EngineDepsOptions): ReproduceDeps {
   const worktrees = new Map<string, string>();
   // Per session, the services whose data folder a physical snapshot filled before they started.
   const seeded = new Map<string, Map<string, PhysicalMeta>>();
+  // Per session, what the coverage gate proved while the stack started (CloneOptions.covered).
+  const covered = new Map<string, Set<string>>();
   const lookup = (name: string) => o.secrets?.(name) ?? process.env[name];
   const scrubKey = (manifest: Manifest) => {
     const keyVar = manifest.scrub?.key?.env;
@@ -111,6 +114,10 @@ export function engineDeps(o: EngineDepsOptions): ReproduceDeps {
       },
     })),
     removeSession: async (s) => { await removeSession(o.docker, s, { graceSeconds: 0 }); },
+    checkCoverage: async (manifest, wt, session, signal, progress) => {
+      covered.delete(session);
+      covered.set(session, await gateWorkspace(wt, manifest, signal, progress));
+    },
     cloneData: async (manifest, stack, signal, progress) => {
       if (!Object.values(manifest.services ?? {}).some((s) => s.data)) return undefined;
       const root = worktrees.get(stack.session);
@@ -119,6 +126,7 @@ export function engineDeps(o: EngineDepsOptions): ReproduceDeps {
       progress(`scrubbing key from ${source.startsWith('env:') ? `the variable ${source.slice(4)}` : 'this clone\'s key file'}`);
       const r = await cloneData(o.docker, manifest, stack, {
         ...(seeded.has(stack.session) ? { seeded: seeded.get(stack.session)! } : {}),
+        ...(covered.has(stack.session) ? { covered: covered.get(stack.session)! } : {}),
         // The session was just created: whatever the app made in the database at its start goes.
         root, home: o.storage, key, signal, progress, selfHealthCheck: o.selfHealthCheck, replace: true,
         secrets: lookup, ...(o.sourceNetwork ? { sourceNetwork: o.sourceNetwork } : {}), ...(time ? { pointInTime: time } : {}),

@@ -56,6 +56,12 @@ export interface ReproduceDeps {
   removeSession(session: string): Promise<void>;
   /** Absent until data sources are supported: the step is then recorded as skipped. */
   cloneData?(manifest: Manifest, stack: RunningStack, signal: AbortSignal, progress: (m: string) => void): Promise<{ snapshot: string; rules: string } | undefined>;
+  /**
+   * The data's coverage gate, where it can run before the stack (dump files of the worktree):
+   * run while the stack starts, it stops the reproduction (and the stack's start) when the
+   * rules leave personal data uncovered. What it proved is the session's, for cloneData.
+   */
+  checkCoverage?(manifest: Manifest, worktree: string, session: string, signal: AbortSignal, progress: (m: string) => void): Promise<void>;
 }
 
 export interface ReproduceOptions {
@@ -91,8 +97,10 @@ export async function reproduce(incident: IncidentRef, deps: ReproduceDeps, opts
   const steps: StepRecord[] = [];
   const undo: { what: string; run: () => Promise<void> }[] = [];
   let current: StepName = 'resolve';
+  let gate: Gate | undefined;
 
-  const step = async <T>(name: StepName, fn: (progress: (m: string) => void) => Promise<T>, note?: (v: T) => string | undefined): Promise<T> => {
+  /** `stopped`: the signal the step's work runs under, when it is not only the user's cancel. */
+  const step = async <T>(name: StepName, fn: (progress: (m: string) => void) => Promise<T>, note?: (v: T) => string | undefined, stopped = signal): Promise<T> => {
     current = name;
     if (signal.aborted) throw new ReproduceCancelledError(name);
     emit({ type: 'step', step: name, state: 'start' });
@@ -107,7 +115,7 @@ export async function reproduce(incident: IncidentRef, deps: ReproduceDeps, opts
       return v;
     } catch (e) {
       const ms = Math.round(performance.now() - t);
-      if (!steps.some((s) => s.step === name)) steps.push({ step: name, status: signal.aborted ? 'cancelled' : 'failed', ms });
+      if (!steps.some((s) => s.step === name)) steps.push({ step: name, status: stopped.aborted ? 'cancelled' : 'failed', ms });
       emit({ type: 'step', step: name, state: 'failed', ms });
       throw e;
     }
@@ -140,20 +148,37 @@ export async function reproduce(incident: IncidentRef, deps: ReproduceDeps, opts
     const frames = incident.frames?.length
       ? mapFrames(incident.frames, await deps.listFiles(wt.path)).map((m) => ({ ...m.frame, ...(m.file ? { path: m.file } : {}), ...(m.reason ? { reason: m.reason } : {}) }))
       : [];
-    const stack = await step('stack', async (p) => {
-      // up() removes what it created when it fails or is cancelled; and when it fails because
-      // the session already exists, that session is someone else's and must not be undone.
-      const s = await deps.up(at.manifest, wt.path, opts.session, signal, p);
-      undo.push({ what: `session ${opts.session}`, run: () => deps.removeSession(opts.session) });
-      return s;
-    }, (s) => `${s.containers.length} containers`);
+    // The coverage gate reads the worktree's dumps while the stack starts (the disk and this
+    // process's CPU against the engine's work): rules that leave personal data uncovered stop
+    // the stack's start, and the data step says what to add to repro.yaml.
+    gate = deps.cloneData && deps.checkCoverage
+      ? startGate((sig) => deps.checkCoverage!(at.manifest, wt.path, opts.session, sig, (message) => emit({ type: 'detail', step: 'data', message })), signal)
+      : undefined;
+    let stack: RunningStack | undefined;
+    try {
+      stack = await step('stack', async (p) => {
+        // up() removes what it created when it fails or is cancelled; and when it fails because
+        // the session already exists, that session is someone else's and must not be undone.
+        const s = await deps.up(at.manifest, wt.path, opts.session, gate?.stackSignal ?? signal, p);
+        undo.push({ what: `session ${opts.session}`, run: () => deps.removeSession(opts.session) });
+        return s;
+      }, (s) => `${s.containers.length} containers`, gate?.stackSignal);
+    } catch (e) {
+      if (signal.aborted || !gate?.failure) throw e;
+      // The gate stopped it: the data step reports why.
+    }
     let data: { snapshot: string; rules: string } | undefined;
     if (deps.cloneData) {
-      data = await step('data', (p) => deps.cloneData!(at.manifest, stack, signal, p), (d) => (d ? `snapshot ${d.snapshot}` : 'no data source'));
+      data = await step('data', async (p) => {
+        await gate?.done;
+        if (gate?.failure) throw gate.failure.error;
+        return deps.cloneData!(at.manifest, stack!, signal, p);
+      }, (d) => (d ? `snapshot ${d.snapshot}` : 'no data source'));
     } else {
       steps.push({ step: 'data', status: 'skipped', ms: 0, note: 'data cloning is not available' });
       emit({ type: 'step', step: 'data', state: 'skipped', note: 'data cloning is not available' });
     }
+    if (!stack) throw new Error('the stack did not start'); // unreachable: the data step threw
     steps.push({ step: 'ready', status: 'done', ms: 0 });
     emit({ type: 'step', step: 'ready', state: 'done', ms: 0 });
     const totalMs = Math.round(performance.now() - t0);
@@ -180,6 +205,9 @@ export async function reproduce(incident: IncidentRef, deps: ReproduceDeps, opts
     };
     return { receipt, stack };
   } catch (e) {
+    // Nothing of the reproduction runs on once it failed: the gate's read stops too.
+    gate?.stop();
+    await gate?.done;
     const problems: string[] = [];
     for (const u of undo.reverse()) {
       try { await u.run(); } catch (err) { problems.push(`${u.what}: ${(err as Error).message}`); }
@@ -187,6 +215,34 @@ export async function reproduce(incident: IncidentRef, deps: ReproduceDeps, opts
     if (signal.aborted) throw new ReproduceCancelledError(current);
     throw new ReproduceStepError(current, e, problems);
   }
+}
+
+interface Gate {
+  /** Settles when the gate is done (it never rejects: see failure). */
+  done: Promise<void>;
+  /** Set when the gate failed (or was stopped). */
+  failure?: { error: unknown };
+  /** What the stack's start runs under: the user's cancel, or the gate's failure. */
+  stackSignal: AbortSignal;
+  stop(): void;
+}
+
+/** Runs `check` beside the stack's start; its failure stops that start. */
+function startGate(check: (signal: AbortSignal) => Promise<void>, signal: AbortSignal): Gate {
+  const own = new AbortController();
+  const stack = new AbortController();
+  const onAbort = () => { own.abort(signal.reason); stack.abort(signal.reason); };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  const gate: Gate = {
+    stackSignal: stack.signal,
+    stop: () => own.abort(new Error('the reproduction stopped')),
+    done: check(own.signal).then(
+      () => undefined,
+      (error: unknown) => { gate.failure = { error }; stack.abort(error); },
+    ).finally(() => signal.removeEventListener('abort', onAbort)),
+  };
+  return gate;
 }
 
 function pick(i: IncidentRef): Receipt['incident'] {
