@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { test } from 'node:test';
 import { cacheKey, CACHE_FORMAT, lookupCache, openCacheWriter, pruneCache, serialSummary, summaryOf } from '../../extension/core/data/cache';
-import { DataSourceError, dumpFormat, fileSha256, resolveInside } from '../../extension/core/data/dumpSource';
+import { DataSourceError, dumpFormat, fileSha256, readHashed, resolveInside } from '../../extension/core/data/dumpSource';
 import { connectionString, liveIdentity, parseConnection } from '../../extension/core/data/liveSource';
 import { StatementIndex } from '../../extension/core/data/restore';
 import { Demux, gated, tarStream, Tail } from '../../extension/core/data/streams';
@@ -89,6 +89,30 @@ test('a dump\'s sha256 is remembered while the file is the same, and taken again
   fs.rmSync(file);
   fs.writeFileSync(file, 'SELECT 3;\n'); // another file at the same path
   assert.equal(await fileSha256(file), sha(Buffer.from('SELECT 3;\n')));
+});
+
+/** Bytes this process has read through read(2) and the like so far (Linux). */
+const bytesRead = () => Number(/^rchar: (\d+)$/m.exec(fs.readFileSync('/proc/self/io', 'utf8'))![1]);
+
+test('a reproduction reads its dump once for the gate, the seeding and the clone\'s identity, even just checked out', { skip: !fs.existsSync('/proc/self/io') }, async () => {
+  const dir = tempDir('repro-sha-');
+  const size = 16 * 1024 * 1024;
+  const bytes = Buffer.alloc(size, 'INSERT INTO t VALUES (1);\n');
+  const want = createHash('sha256').update(bytes).digest('hex');
+  for (const [i, file] of [path.join(dir, 'a.sql'), path.join(dir, 'b.sql')].entries()) {
+    fs.writeFileSync(file, bytes);
+    await new Promise((r) => setTimeout(r, 150)); // a worktree checked out a moment ago
+    const before = bytesRead();
+    const drain = async (b: NodeJS.ReadableStream) => { for await (const _ of b); };
+    // The gate's read with the seeding's digest asked for while it runs (b), or before (a).
+    const [gate, seeding] = i === 0
+      ? [await readHashed(file, drain), await fileSha256(file)]
+      : await Promise.all([readHashed(file, drain), fileSha256(file)]);
+    const clone = await fileSha256(file);
+    assert.deepEqual([gate.sha, seeding, clone], [want, want, want]);
+    const read = bytesRead() - before;
+    assert.ok(read < size * 1.5, `${(read / size).toFixed(2)} times the file was read`);
+  }
 });
 
 test('the cache: a key per source, rules and version; atomic entries; LRU pruning; a rule change misses', async () => {

@@ -49,13 +49,20 @@ export function resolveInside(root: string, rel: string): string {
 
 /**
  * sha256 of a file, remembered for as long as the file is the same one (device, inode, size,
- * change and modification times to the nanosecond, as git's index and make judge it): a warm
- * reproduction names its dump's identity twice (the data folder's seeding, then the clone), and
- * a dump of hundreds of MB takes a noticeable part of a second to hash each time.
+ * change and modification times to the nanosecond, as git's index and make judge it): a
+ * reproduction names its dump's identity up to three times (the coverage gate, the data
+ * folder's seeding, then the clone), and a dump of hundreds of MB takes a noticeable part of a
+ * second to hash each time. A read of the same file already under way is waited for, not
+ * repeated.
  */
 export async function fileSha256(file: string, signal?: AbortSignal): Promise<string> {
+  const id = statId(file);
   const known = digestMemo.get(file);
-  if (known && known.id === statId(file)) return known.sha;
+  if (known?.id === id) return known.sha;
+  const running = reading.get(file);
+  if (running?.id === id) {
+    try { return await running.sha; } catch { /* that read stopped, or saw the file change: read it here */ }
+  }
   return (await readHashed(file, async (bytes) => { for await (const _ of bytes); }, signal)).sha;
 }
 
@@ -65,34 +72,61 @@ export async function fileSha256(file: string, signal?: AbortSignal): Promise<st
  * way, so the dump's identity costs no second pass over it.
  */
 export async function readHashed<T>(file: string, consume: (bytes: Readable) => Promise<T>, signal?: AbortSignal): Promise<{ sha: string; result: T }> {
+  const startedNs = BigInt(Date.now()) * 1_000_000n;
   const id = statId(file);
   const h = createHash('sha256');
   let sha: string | undefined;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, cb) { h.update(chunk); cb(null, chunk); },
-    flush(cb) { sha = h.digest('hex'); cb(); },
-  });
-  const raw = fs.createReadStream(file, { highWaterMark: 1024 * 1024, ...(signal ? { signal } : {}) });
-  raw.on('error', (e) => tap.destroy(e));
-  tap.on('close', () => raw.destroy()); // a consumer that stops early closes the file too
-  const result = await consume(raw.pipe(tap));
-  if (sha === undefined) throw new Error(`${path.basename(file)} was not read to its end`);
-  // Only if the file did not change while it was read, and was last written well before: file
-  // times tick coarsely (a few ms), so a file written again within the same tick at the same
-  // size would look unchanged (git's "racy" entries, handled the same way).
-  const after = fs.statSync(file, { bigint: true });
-  const settled = BigInt(Date.now() - 2000) * 1_000_000n > after.ctimeNs;
-  if (settled && statId(file, after) === id) {
-    if (digestMemo.size >= 256) digestMemo.delete(digestMemo.keys().next().value!);
-    digestMemo.set(file, { id, sha });
+  let settle!: { resolve: (sha: string) => void; reject: (e: Error) => void };
+  const mine = { id, sha: new Promise<string>((resolve, reject) => { settle = { resolve, reject }; }) };
+  mine.sha.catch(() => undefined); // nobody may be waiting
+  reading.set(file, mine);
+  try {
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, cb) { h.update(chunk); cb(null, chunk); },
+      flush(cb) { sha = h.digest('hex'); cb(); },
+    });
+    const raw = fs.createReadStream(file, { highWaterMark: 1024 * 1024, ...(signal ? { signal } : {}) });
+    raw.on('error', (e) => tap.destroy(e));
+    tap.on('close', () => raw.destroy()); // a consumer that stops early closes the file too
+    const result = await consume(raw.pipe(tap));
+    if (sha === undefined) throw new Error(`${path.basename(file)} was not read to its end`);
+    const after = fs.statSync(file, { bigint: true });
+    if (statId(file, after) !== id) {
+      settle.reject(new Error('the file changed while it was read'));
+      return { sha, result };
+    }
+    settle.resolve(sha);
+    // Remembered only if a write after the read began would show in the file's times: one in
+    // the same tick as the last change, at the same size, would look unchanged (git's "racy"
+    // entries, handled the same way).
+    if (after.ctimeNs + racyMarginNs(after.ctimeNs) < startedNs) {
+      if (digestMemo.size >= 256) digestMemo.delete(digestMemo.keys().next().value!);
+      digestMemo.set(file, { id, sha });
+    }
+    return { sha, result };
+  } catch (e) {
+    settle.reject(e as Error);
+    throw e;
+  } finally {
+    if (reading.get(file) === mine) reading.delete(file);
   }
-  return { sha, result };
+}
+
+/**
+ * How long before a read a file must have last changed for the read's digest to be kept. Times
+ * kept to the second (ext3, HFS+; FAT's tick two seconds) need two; finer ones (ext4, XFS, Btrfs,
+ * APFS, NTFS) move every few milliseconds at most.
+ */
+function racyMarginNs(ctimeNs: bigint): bigint {
+  return ctimeNs % 1_000_000_000n === 0n ? 2_000_000_000n : 100_000_000n;
 }
 
 function statId(file: string, st = fs.statSync(file, { bigint: true })): string {
   return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
 }
 const digestMemo = new Map<string, { id: string; sha: string }>();
+/** Reads under way (readHashed), for fileSha256 to wait for rather than repeat. */
+const reading = new Map<string, { id: string; sha: Promise<string> }>();
 
 /** A dump file's identity in the cache keys (and what the coverage gate proved covered). */
 export const dumpIdentity = (sha: string) => `dump:${sha}`;
