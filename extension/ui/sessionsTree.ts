@@ -10,6 +10,7 @@ import { listSessions, type ContainerHealth, type SessionContainer, type Session
 import type { EngineProvider } from './engine';
 import type { Logger } from './logger';
 import { LiveSteps, panelChildren, panelItem, stepChildren, type PanelNode } from './sessionPanel';
+import { changesRows } from '../core/stack/engineEvents';
 
 export type SessionNode =
   | { kind: 'session'; session: SessionSummary }
@@ -122,7 +123,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode
     docker.getEvents({ filters: { label: [LABEL.session], type: ['container'] } }).then((stream) => {
       this.subscribing = false;
       this.events = stream;
-      stream.on('data', () => this.refresh(150));
+      stream.on('data', (chunk: Buffer) => { if (changesRows(chunk)) this.refresh(150); });
       stream.on('error', () => { this.events = undefined; });
       stream.on('end', () => { this.events = undefined; });
       // What changed while the stream was being opened had no event to announce it.
@@ -202,3 +203,4 @@ function summarise(cs: readonly SessionContainer[]): string {
   ].filter(Boolean);
   return parts.join(', ') || 'no containers';
 }
+

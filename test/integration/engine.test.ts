@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import type Docker from 'dockerode';
+import { changesRows } from '../../extension/core/stack/engineEvents';
 import { connectEngine, describeEndpoint, EngineUnavailableError, type EngineConnection, type EngineKind } from '../../extension/core/stack/engineConnection';
 
 const SESSION_LABEL = 'dev.repro.session';
@@ -237,5 +238,40 @@ test('postgres:15 with a health check becomes healthy, pg_isready via exec exits
   assert.ok(volumes.length >= 1, 'the data directory is an (anonymous) volume');
   for (const v of volumes) {
     await assert.rejects(docker.getVolume(v).inspect(), (e: { statusCode?: number }) => e.statusCode === 404, `volume ${v} left behind`);
+  }
+});
+
+test('the Sessions view refreshes on a container\'s start and death, not on the execs health checks run', { timeout: 60_000 }, async () => {
+  const docker = engine();
+  await requireImage(docker, 'busybox:latest');
+  const stream = await docker.getEvents({ filters: { label: [`${SESSION_LABEL}=${RUN}`], type: ['container'] } }) as NodeJS.ReadableStream & { destroy(): void };
+  const lines: { action: string; refresh: boolean }[] = [];
+  stream.on('data', (chunk: Buffer) => {
+    for (const l of chunk.toString().split('\n').filter((x) => x.trim())) {
+      const e = JSON.parse(l) as { Action?: string; status?: string };
+      lines.push({ action: e.Action ?? e.status ?? '', refresh: changesRows(l) });
+    }
+  });
+  try {
+    const c = await docker.createContainer({ Image: 'busybox:latest', Cmd: ['sleep', '60'], Labels: LABELS });
+    await c.start();
+    for (let i = 0; i < 3; i++) {
+      // What a health check does: an exec that runs and ends.
+      const exec = await c.exec({ Cmd: ['true'], AttachStdout: true, AttachStderr: true });
+      const out = await exec.start({ hijack: true, stdin: false });
+      await new Promise((r) => { out.on('end', r); out.resume(); });
+    }
+    await c.remove({ force: true });
+    const deadline = Date.now() + 10_000;
+    while (!lines.some((x) => /^(die|destroy|remove)/.test(x.action)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    stream.destroy();
+    await removeEverything(docker);
+  }
+  const execs = lines.filter((x) => x.action.startsWith('exec'));
+  assert.ok(execs.length >= 3, `no exec events seen: ${lines.map((x) => x.action).join(' | ')}`);
+  assert.deepEqual(execs.filter((x) => x.refresh), [], 'an exec refreshes the view');
+  for (const want of ['start', 'die']) {
+    assert.ok(lines.some((x) => x.action === want && x.refresh), `${want} does not refresh the view: ${lines.map((x) => x.action).join(' | ')}`);
   }
 });
