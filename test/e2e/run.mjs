@@ -303,8 +303,16 @@ async function startSampleSession(page, session) {
 /** An inline action of a session's row in the Sessions view. */
 async function sessionRowAction(page, session, label) {
   const row = page.locator(ROWS, { hasText: session }).first();
-  await row.hover();
-  await row.locator(`.action-label[aria-label="${label}"]`).click({ timeout: 10000 });
+  // On a slow machine the tree may re-render the row while the pointer waits on it: point again.
+  for (let attempt = 1; ; attempt++) {
+    await row.hover();
+    try {
+      await row.locator(`.action-label[aria-label="${label}"]`).click({ timeout: 5000 });
+      break;
+    } catch (e) {
+      if (attempt === 3) throw e;
+    }
+  }
   // A row the tree replaced between hover and click (engine events refresh it) reaches the
   // command without its node, and the command asks which session: answer as a user would.
   const picker = page.locator('.quick-input-widget .monaco-list-row', { hasText: session }).first();
