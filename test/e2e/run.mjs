@@ -895,10 +895,20 @@ try {
           if (!/^\s+type: postgresql:16\.2$/m.test(text)) throw new Error(`repro.yaml:\n${text}`);
         });
         await check('(g) "Open the Line" on the same row opens docker-compose.yml at the image that still pins 15.6', async () => {
+          // The view reloads after the edit above: a click on a row it replaced meanwhile reaches
+          // no row, and the user clicks again.
           const row = page.locator(ROWS, { hasText: 'production 16.2' }).first();
-          await row.hover();
-          await row.locator('.action-label[aria-label="Open the Line"]').click({ timeout: 10000 });
-          await page.locator('.part.editor .tab.active', { hasText: 'docker-compose.yml' }).waitFor({ timeout: 10000 });
+          const tab = page.locator('.part.editor .tab.active', { hasText: 'docker-compose.yml' });
+          for (let attempt = 1; ; attempt++) {
+            await row.hover();
+            await row.locator('.action-label[aria-label="Open the Line"]').click({ timeout: 10000 });
+            try {
+              await tab.waitFor({ timeout: 5000 });
+              break;
+            } catch (e) {
+              if (attempt === 3) throw e;
+            }
+          }
           await page.locator('.part.statusbar', { hasText: 'Ln 3, Col 12' }).waitFor({ timeout: 10000 });
         });
       } finally {
