@@ -203,4 +203,3 @@ function summarise(cs: readonly SessionContainer[]): string {
   ].filter(Boolean);
   return parts.join(', ') || 'no containers';
 }
-
