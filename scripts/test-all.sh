@@ -63,7 +63,8 @@ for phase in $PHASES; do
       # it is Podman and the tests start stacks with selfHealthCheck, as the extension does.
       run_phase podman bash -c "bash scripts/provision/podman.sh && \
         DOCKER_HOST=unix://$PODMAN_SOCK REPRO_TEST_ENGINE=podman node --test $TEST_TIMEOUT --test-concurrency=1 --test-reporter=spec \
-          out/test/integration/engine.test.js out/test/integration/stack.test.js out/test/integration/reproduce.test.js"
+          out/test/integration/engine.test.js out/test/integration/stack.test.js out/test/integration/reproduce.test.js \
+          out/test/integration/physicalSnapshot.test.js"
       count_node_test "$LOGDIR/podman.log" ;;
     e2e)
       run_phase e2e node test/e2e/run.mjs

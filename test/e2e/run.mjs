@@ -248,6 +248,18 @@ async function engineObjects(session) {
   const [c, n, v] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks({ filters }), docker.listVolumes({ filters })]);
   return [...c.map((x) => `container ${x.Names[0]}`), ...n.map((x) => `network ${x.Name}`), ...(v.Volumes ?? []).map((x) => `volume ${x.Name}`)];
 }
+// The engine's copies of data snapshots the REPRO_HOMEs under tmp made (they outlive sessions),
+// with a fill's container a killed extension host left.
+async function removeEngineCopies() {
+  const mine = `${os.hostname()}:${tmp}`;
+  const { Volumes } = await docker.listVolumes({ filters: { label: ['dev.repro.role=data-copy'] } });
+  for (const v of Volumes ?? []) {
+    if (!(v.Labels?.['dev.repro.copy.home'] ?? '').startsWith(mine)) continue;
+    const fills = await docker.listContainers({ all: true, filters: { label: ['dev.repro.role=data-copy-fill', `dev.repro.copy.key=${v.Labels['dev.repro.copy.key']}`] } });
+    for (const c of fills) await docker.getContainer(c.Id).remove({ force: true, v: true });
+    await docker.getVolume(v.Name).remove();
+  }
+}
 async function removeFromEngine(session) { // clean-up after a failed check, so reruns start clean
   const filters = { label: [`dev.repro.session=${session}`] };
   for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
@@ -1155,6 +1167,7 @@ try {
 } finally {
   if (browser) await browser.close().catch(() => {});
   killAll();
+  await removeEngineCopies().catch((e) => console.log(`removing the engine's copies of data snapshots: ${e.message}`));
   if (failed === 0 && !process.env.KEEP_TMP) fs.rmSync(tmp, { recursive: true, force: true });
   else console.log(`logs, profiles and workspaces kept in ${tmp}`);
 }

@@ -21,6 +21,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
 import { main } from '../../extension/cli';
+import { removeEngineCopies } from '../../extension/core/data/engineCopy';
 import { cloneData, cloneServiceData, CloneError, type CloneOptions, type CloneResult } from '../../extension/core/data/clone';
 import { gateWorkspace } from '../../extension/core/data/coverageScan';
 import { JOB_ROLE } from '../../extension/core/data/engineJobs';
@@ -97,6 +98,7 @@ after(async () => {
   for (const n of await docker.listNetworks({ filters: mine })) await docker.getNetwork(n.Id).remove();
   assert.deepEqual((await docker.listContainers({ all: true, filters: mine })).length, 0);
   assert.deepEqual((await docker.listNetworks({ filters: mine })).length, 0);
+  await removeEngineCopies(docker, HOME).catch(() => undefined); // they outlive sessions
   fs.rmSync(HOME, { recursive: true, force: true });
 });
 

@@ -22,6 +22,7 @@ import { connectEngine } from '../../extension/core/stack/engineConnection';
 import { listSessions, removeSession } from '../../extension/core/stack/teardown';
 import { tempDir } from '../unit/helpers';
 import { CdpClient } from './cdp';
+import { removeEngineCopies } from '../../extension/core/data/engineCopy';
 
 process.env.GIT_CONFIG_GLOBAL = '/dev/null';
 process.env.GIT_CONFIG_NOSYSTEM = '1';
@@ -50,6 +51,7 @@ before(async () => {
 
 after(async () => {
   await endSession(docker, SESSION, HOME, { graceSeconds: 0 }).catch(() => removeSession(docker, SESSION, { graceSeconds: 0 }));
+  await removeEngineCopies(docker, HOME).catch(() => undefined); // they outlive sessions
   fs.rmSync(TMP, { recursive: true, force: true });
 });
 

@@ -5,15 +5,20 @@
 // clone and none of production's personal values; a changed rule or another image does not get
 // it (the SQL snapshot or the source serves instead, and a log line says why); a truncated or
 // damaged snapshot is found, removed, said so in one line, and leaves the volume empty, so
-// PostgreSQL initialises as usual and the clone comes from SQL. Sessions (db only) are removed
-// after each test, with a derived image this file makes; nothing else on the engine is touched.
+// PostgreSQL initialises as usual and the clone comes from SQL. The engine's copy of a snapshot
+// (a volume, made in the background) serves the next session volume to volume and outlives the
+// session; without it the file serves and the copy is made again; an incomplete copy, or one
+// whose file is gone, is removed. Sessions (db only) are removed after each test, with a derived
+// image and the engine copies this file makes; nothing else on the engine is touched.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
 import { cloneServiceData, type CloneResult } from '../../extension/core/data/clone';
+import { COPY_ROLE, engineCopiesSettled, engineCopyName, removeEngineCopies } from '../../extension/core/data/engineCopy';
 import { JOB_ROLE } from '../../extension/core/data/engineJobs';
 import { pgTarget, psqlRows } from '../../extension/core/data/pg';
 import { lookupPhysical, type PhysicalMeta } from '../../extension/core/data/physicalSnapshot';
@@ -93,6 +98,10 @@ async function end(s: Started): Promise<void> {
   sessions.delete(s.stack.session);
 }
 
+/** The labels of the engine's copy of the physical snapshot `key`, if the engine holds one. */
+const copyLabels = async (key: string): Promise<Record<string, string> | undefined> =>
+  docker.getVolume(engineCopyName(key)).inspect().then((v) => v.Labels ?? {}, () => undefined);
+
 const physicalFiles = (): string[] => (fs.existsSync(path.join(HOME, 'data')) ? fs.readdirSync(path.join(HOME, 'data')) : []).filter((f) => f.endsWith('.pg.tar.gz'));
 
 before(async () => {
@@ -107,6 +116,7 @@ before(async () => {
 after(async () => {
   for (const s of sessions) await removeSession(docker, s, { graceSeconds: 0 }).catch(() => undefined);
   await docker.getImage(DERIVED).remove({ force: true }).catch(() => undefined);
+  await removeEngineCopies(docker, HOME).catch(() => undefined);
   fs.rmSync(HOME, { recursive: true, force: true });
 });
 
@@ -128,6 +138,8 @@ describe('physical snapshots', () => {
     assert.ok(await ranInitdb(first), 'a fresh session initialises PostgreSQL');
     cold = { ...await contents(first), snapshot: c.result.snapshot };
     await end(first);
+    // The engine's copy is made in the background; here the file is what serves.
+    await removeEngineCopies(docker, HOME);
 
     const second = await startDb('warm', m);
     assert.ok(second.seeded, `not seeded: ${second.log.join('; ')}`);
@@ -144,6 +156,55 @@ describe('physical snapshots', () => {
     const dump = fs.readFileSync(path.join(SAMPLE, 'data/production.sql'), 'utf8');
     assert.ok(cold.emails.length > 10 && cold.emails.every((e) => !dump.includes(`\t${e}\t`)), 'an original e-mail is in the clone');
     await end(second);
+  });
+
+  test('the engine gets a copy of it: the next session copies the folder volume to volume, and the copy outlives that session', async () => {
+    await engineCopiesSettled(); // the copy the last session's seeding started
+    const labels = await copyLabels(kept);
+    const meta = lookupPhysical(HOME, kept)!.meta;
+    assert.equal(labels?.[LABEL.role], COPY_ROLE, 'the engine holds no copy of the snapshot');
+    assert.equal(labels?.['dev.repro.copy.sha256'], meta.sha256, 'the copy names another file');
+    assert.equal(labels?.[LABEL.session], undefined, 'a copy belongs to no session');
+
+    const m = dbOnly();
+    const s = await startDb('copy', m);
+    assert.equal(s.seeded?.key, kept, `not seeded: ${s.log.join('; ')}`);
+    assert.match(s.log.join('\n'), /data folder from the engine's copy of the physical snapshot [0-9a-f]{12} \(PostgreSQL 15, .*copied in \d+\.\d\d s\)/);
+    assert.equal(await ranInitdb(s), false, 'PostgreSQL ran initdb on a copied volume');
+    const w = await clone(s, m);
+    assert.equal(w.result.from, 'physical');
+    assert.equal(w.result.snapshot, cold.snapshot);
+    assert.deepEqual(await contents(s), { counts: cold.counts, emails: cold.emails });
+    // The copy's own mark stays in the copy, not in the session's data folder.
+    const t = await pgTarget(docker, dbId(s));
+    assert.deepEqual(await psqlRows(docker, t, "SELECT count(*) FROM pg_ls_dir('.') AS f WHERE f = '.repro-complete'"), [['0']]);
+    await end(s);
+    assert.ok(await copyLabels(kept), 'the session\'s teardown removed the engine\'s copy');
+  });
+
+  test('an incomplete copy (a fill that stopped) is removed and the file serves; the copies of a pruned snapshot or a deleted REPRO_HOME go at the next fill', async () => {
+    const labels = (await copyLabels(kept))!;
+    await removeEngineCopies(docker, HOME);
+    // The same labels, no completion mark: what a fill stopped half way leaves.
+    await docker.createVolume({ Name: engineCopyName(kept), Labels: labels });
+    // A copy of this REPRO_HOME whose snapshot file is gone.
+    const gone = 'f'.repeat(64);
+    await docker.createVolume({ Name: engineCopyName(gone), Labels: { ...labels, 'dev.repro.copy.key': gone } });
+    // A copy made from a REPRO_HOME of this host that was since deleted.
+    const orphan = 'e'.repeat(64);
+    await docker.createVolume({ Name: engineCopyName(orphan), Labels: { ...labels, 'dev.repro.copy.key': orphan, 'dev.repro.copy.home': `${os.hostname()}:${HOME}-deleted` } });
+
+    const m = dbOnly();
+    const s = await startDb('incomplete', m);
+    assert.equal(s.seeded?.key, kept, `not seeded: ${s.log.join('; ')}`);
+    assert.match(s.log.join('\n'), /the engine's copy was incomplete: it was removed; the data folder comes from the file/);
+    assert.match(s.log.join('\n'), /data folder from the physical snapshot [0-9a-f]{12} \(\d+\.\d MB/);
+    assert.deepEqual(await contents(s), { counts: cold.counts, emails: cold.emails });
+    await end(s);
+    await engineCopiesSettled();
+    assert.equal((await copyLabels(kept))?.['dev.repro.copy.sha256'], labels['dev.repro.copy.sha256'], 'the copy was not made again');
+    assert.equal(await copyLabels(gone), undefined, 'the copy of a snapshot that is gone was kept');
+    assert.equal(await copyLabels(orphan), undefined, 'the copy of a deleted REPRO_HOME was kept');
   });
 
   test('a changed rule does not get it: the source is scrubbed again under the new rules', async () => {
@@ -178,6 +239,7 @@ describe('physical snapshots', () => {
   });
 
   test('a truncated snapshot is found before anything is written, removed, and the clone comes from SQL', async () => {
+    await removeEngineCopies(docker, HOME); // an engine without the copy: the file serves
     const full = keptFile();
     assert.ok(fs.existsSync(full), 'no physical snapshot to truncate');
     fs.truncateSync(full, Math.floor(fs.statSync(full).size / 2));
@@ -195,6 +257,7 @@ describe('physical snapshots', () => {
   });
 
   test('a snapshot damaged inside (its sha256 rewritten to match) fails while extracting: the volume is emptied again, PostgreSQL initialises, the clone comes from SQL', async () => {
+    await removeEngineCopies(docker, HOME); // an engine without the copy: the file serves
     const full = keptFile();
     assert.ok(fs.existsSync(full), 'no physical snapshot to damage');
     const bytes = fs.readFileSync(full);

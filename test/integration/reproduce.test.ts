@@ -25,6 +25,7 @@ import { connectEngine } from '../../extension/core/stack/engineConnection';
 import { leftovers, removeSession } from '../../extension/core/stack/teardown';
 import { tempDir } from '../unit/helpers';
 import { git, snapshot } from './gitSnapshot';
+import { removeEngineCopies } from '../../extension/core/data/engineCopy';
 
 process.env.GIT_CONFIG_GLOBAL = '/dev/null';
 process.env.GIT_CONFIG_NOSYSTEM = '1';
@@ -94,6 +95,7 @@ before(async () => {
 
 after(async () => {
   for (const s of sessions) await removeSession(docker, s, { graceSeconds: 0 }).catch(() => undefined);
+  await removeEngineCopies(docker, HOME).catch(() => undefined); // they outlive sessions
   fs.rmSync(TMP, { recursive: true, force: true });
 });
 

@@ -36,6 +36,7 @@ import { splitTypeVersion } from '../manifest/versions';
 import { waitReady } from '../stack/health';
 import { LABEL } from '../stack/labels';
 import type { RunningStack } from '../stack/up';
+import { startEngineCopy } from './engineCopy';
 import { cacheKey, DEFAULT_CACHE_BYTES, lookupCache, openCacheWriter, pruneCache, serialSummary, summaryOf, type CacheWriter } from './cache';
 import { decodeCopyText } from './copyText';
 import { createScrubber } from './dumpScrubber';
@@ -95,6 +96,13 @@ export interface CloneOptions {
   seeded?: PhysicalMeta;
   /** Keep a physical snapshot of a cacheable clone for the next reproduction (default true). */
   keepPhysical?: boolean;
+  /**
+   * Make the engine's copy of a physical snapshot kept here, in the background once the clone
+   * returns (engineCopy.ts; default true); what becomes of it is said through `onEngineCopy`
+   * (default: onStep).
+   */
+  engineCopy?: boolean;
+  onEngineCopy?: (message: string) => void;
   /**
    * What a coverage gate that already passed proved (coverageKey: these rules on these bytes),
    * e.g. the reproduction's, run while the stack started: a match skips the clone's own pass.
@@ -305,6 +313,9 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
           image: container.Image, pgMajor: major, snapshot, rules: plan.identity,
           counts: verified.counts.map((c) => [c.table, c.actual]), foreignKeys: verified.foreignKeys, fingerprints: prints,
         });
+        const entry = o.engineCopy !== false ? lookupPhysical(o.home, keep) : undefined;
+        const log = o.onEngineCopy ?? o.onStep;
+        if (entry) void startEngineCopy(docker, { home: o.home, entry, image: container.Image, ...(log ? { log } : {}) });
       } catch (e) {
         if (signal?.aborted) throw signal.reason ?? e;
         o.onStep?.(`no physical snapshot kept (the next reproduction restores the SQL snapshot): ${(e as Error).message}`);

@@ -76,7 +76,7 @@ export interface JobOptions {
   /** Replaces the image's entrypoint (a job that must not run the image's own start script). */
   entrypoint?: string[];
   /** Named volumes to mount (a job on a service's data folder). */
-  volumes?: { name: string; target: string }[];
+  volumes?: { name: string; target: string; readOnly?: boolean }[];
 }
 
 export interface Job {
@@ -111,7 +111,7 @@ export async function runJob(docker: Docker, o: JobOptions): Promise<Job> {
       NetworkMode: o.network ?? 'none',
       RestartPolicy: { Name: 'no' },
       ...(o.memoryBytes ? { Memory: o.memoryBytes } : {}),
-      ...(o.volumes ? { Mounts: o.volumes.map((v) => ({ Type: 'volume' as const, Source: v.name, Target: v.target, ReadOnly: false })) } : {}),
+      ...(o.volumes ? { Mounts: o.volumes.map((v) => ({ Type: 'volume' as const, Source: v.name, Target: v.target, ReadOnly: Boolean(v.readOnly) })) } : {}),
     },
   });
   let removed: Promise<void> | undefined;

@@ -73,8 +73,8 @@ export interface PhysicalEntry {
   remove(): void;
 }
 
-/** The entry, if complete and of this format; touched so that pruning keeps what is used. */
-export function lookupPhysical(home: string, key: string): PhysicalEntry | undefined {
+/** The entry, if complete and of this format; touched (unless told not to) so that pruning keeps what is used. */
+export function lookupPhysical(home: string, key: string, o: { touch?: boolean } = {}): PhysicalEntry | undefined {
   const p = paths(home, key);
   let meta: PhysicalMeta;
   try {
@@ -84,7 +84,9 @@ export function lookupPhysical(home: string, key: string): PhysicalEntry | undef
     return undefined;
   }
   const now = new Date();
-  try { fs.utimesSync(p.tar, now, now); fs.utimesSync(p.meta, now, now); } catch { /* pruned meanwhile: the check fails */ }
+  if (o.touch !== false) {
+    try { fs.utimesSync(p.tar, now, now); fs.utimesSync(p.meta, now, now); } catch { /* pruned meanwhile: the check fails */ }
+  }
   return { meta, file: p.tar, remove: () => { fs.rmSync(p.meta, { force: true }); fs.rmSync(p.tar, { force: true }); } };
 }
 

@@ -4,24 +4,25 @@
 // the container's data volume (putArchive: Docker and Podman), and PostgreSQL starts on ready
 // data (no initdb, no restore). The data step then only checks the row counts (clone.ts).
 //
+// When the engine holds a copy of that snapshot (engineCopy.ts), the folder is copied from it,
+// volume to volume; otherwise the file is unpacked, and the engine gets its copy afterwards, in
+// the background, for the next session.
+//
 // Anything that stops this (no snapshot for this image, a damaged one, an engine error) is said
 // in one line and leaves the volume empty: PostgreSQL initialises as usual and the data step
 // clones from the SQL snapshot or the source. A snapshot whose size or sha256 is not the one
 // written is removed before any byte reaches the volume; a failure while extracting empties the
 // volume again (a throwaway container of the service's own image) before the service starts.
-import * as fs from 'node:fs';
-import { PassThrough } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import type Docker from 'dockerode';
 import { serviceKind } from '../manifest/catalogue';
 import type { Manifest } from '../manifest/schema';
 import { splitTypeVersion } from '../manifest/versions';
-import { LABEL } from '../stack/labels';
 import { sourceIdentity } from './clone';
-import { runJob } from './engineJobs';
+import { seedFromEngineCopy, startEngineCopy, type CopyOutcome } from './engineCopy';
 import type { SecretLookup } from './liveSource';
 import { checkPhysical, lookupPhysical, physicalKey, settingsOf, type PhysicalMeta } from './physicalSnapshot';
 import { compileScrubPlan } from './rules';
+import { emptyVolume, jobLabels, putSnapshot } from './snapshotArchive';
 
 export interface SeedOptions {
   manifest: Manifest;
@@ -39,6 +40,10 @@ export interface SeedOptions {
   signal?: AbortSignal;
   /** One line per decision ("data folder from the physical snapshot ...", "no physical snapshot ..."). */
   log?: (message: string) => void;
+  /** Whether the engine gets a copy of a snapshot unpacked from its file (default: yes). */
+  engineCopy?: boolean;
+  /** What becomes of that copy, later (default: `log`). */
+  onEngineCopy?: (message: string) => void;
 }
 
 /** Whether a service's data would come from a SQL source (the only kind a physical snapshot serves). */
@@ -77,59 +82,38 @@ export async function seedFromPhysical(docker: Docker, o: SeedOptions): Promise<
   }
   const name = `physical snapshot ${key.slice(0, 12)}`;
   const t0 = performance.now();
+  const labels = info.Config.Labels ?? {};
+  // The engine's copy of the same snapshot, when it has one: a volume-to-volume copy.
+  let copy: CopyOutcome;
+  try {
+    copy = await seedFromEngineCopy(docker, { entry, image: info.Image, volume: volume.Name, labels: jobLabels(labels), ...(o.signal ? { signal: o.signal } : {}) });
+  } catch (e) {
+    o.signal?.throwIfAborted();
+    // A cache that cannot be read fails nothing: the volume is emptied, in case a copy began.
+    await emptyVolume(docker, info.Image, volume.Name, labels, o.signal).catch(() => undefined);
+    copy = { copied: false, reason: `the engine's copy could not be used (${(e as Error).message})` };
+  }
+  if (copy.copied) {
+    log(`data folder from the engine's copy of the ${name} (PostgreSQL ${entry.meta.pgMajor}, made ${entry.meta.createdAt}; copied in ${(copy.ms / 1000).toFixed(2)} s)`);
+    return entry.meta;
+  }
+  if (copy.reason) log(`${copy.reason}; the data folder comes from the file`);
   const problem = await checkPhysical(entry, o.signal);
   if (problem) {
     entry.remove();
     log(`the ${name} is damaged (${problem}): it was removed, and the data comes from SQL`);
     return undefined;
   }
-
-  // Gunzipped here, so that a damaged stream is an error of ours (the engine would take a
-  // cut-off tar at a file boundary for a complete one); it then ends the upload, and is the
-  // verdict whatever the engine answers.
-  let failure: Error | undefined;
-  const tar = new PassThrough({ highWaterMark: 1024 * 1024 });
-  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
-  const raw = fs.createReadStream(entry.file, { highWaterMark: 1024 * 1024 });
-  const fail = (e: Error) => { failure ??= e; raw.destroy(); if (!tar.writableEnded) tar.end(); };
-  raw.on('error', fail);
-  gunzip.on('error', fail);
-  const onAbort = () => fail(new Error('cancelled'));
-  o.signal?.addEventListener('abort', onAbort, { once: true });
-  raw.pipe(gunzip).pipe(tar);
-  try {
-    await container.putArchive(tar, { path: pgdata });
-  } catch (e) {
-    failure ??= e as Error;
-  } finally {
-    o.signal?.removeEventListener('abort', onAbort);
-  }
+  const failure = await putSnapshot(container, pgdata, entry, o.signal);
   o.signal?.throwIfAborted();
   if (!failure) {
     log(`data folder from the ${name} (${(entry.meta.bytes / 1024 ** 2).toFixed(1)} MB, PostgreSQL ${entry.meta.pgMajor}, made ${entry.meta.createdAt}; checked and extracted in ${((performance.now() - t0) / 1000).toFixed(2)} s)`);
+    // The engine had no copy of it: the next session of this data gets one.
+    if (o.engineCopy !== false) void startEngineCopy(docker, { home: o.home, entry, image: info.Image, log: o.onEngineCopy ?? log });
     return entry.meta;
   }
-  await emptyVolume(docker, info.Image, volume.Name, info.Config.Labels ?? {}, o.signal);
+  await emptyVolume(docker, info.Image, volume.Name, labels, o.signal);
   entry.remove();
   log(`the ${name} could not be extracted (${failure.message}): it was removed, the data volume emptied again, and the data comes from SQL`);
   return undefined;
-}
-
-/** Removes everything in a volume, from a throwaway container of `image` (which has a shell). */
-async function emptyVolume(docker: Docker, image: string, volume: string, labels: Record<string, string>, signal?: AbortSignal): Promise<void> {
-  const job = await runJob(docker, {
-    image, entrypoint: ['/bin/sh', '-c'], cmd: ['find /seed -mindepth 1 -delete && [ -z "$(ls -A /seed)" ]'],
-    labels: Object.fromEntries([LABEL.session, LABEL.project, LABEL.service].flatMap((k) => (labels[k] ? [[k, labels[k]]] : []))),
-    volumes: [{ name: volume, target: '/seed' }],
-  });
-  const onAbort = () => { void job.dispose(); };
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    job.stdout.resume();
-    const code = await job.exit;
-    await job.gone;
-    if (code !== 0) throw new Error(`emptying the data volume ${volume} failed (exit ${code}): ${job.stderr.text().trim().slice(0, 300)}`);
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-  }
 }
