@@ -2,6 +2,7 @@
 // scrubbed data cloned into a running session.
 import { openRepository } from '../core/git/repository';
 import { cloneData } from '../core/data/clone';
+import { engineCopiesPending, engineCopiesSettled } from '../core/data/engineCopy';
 import { scanWorkspaceCoverage } from '../core/data/coverageScan';
 import { scrubKeyFrom } from '../core/data/rules';
 import { formatCoverage } from '../core/data/scan';
@@ -79,5 +80,13 @@ export async function dataCloneCommand(io: Io, dir: string, flags: { service?: s
     }
   }
   io.err(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  await waitForEngineCopies(io);
   return EXIT.ok;
+}
+
+/** Before the process exits: the engine's copy of a snapshot kept just now (engineCopy.ts) is finished, not left half made. */
+export async function waitForEngineCopies(io: Io): Promise<void> {
+  if (!engineCopiesPending()) return;
+  io.err('  finishing the engine\'s copy of the data (for the next session)');
+  await engineCopiesSettled();
 }

@@ -12,6 +12,7 @@ import { previewReproduction } from '../core/session/preview';
 import { readReceipt, receiptToMarkdown } from '../core/session/receipt';
 import { ReproduceCancelledError, sessionNameFor, type ReproduceEvent } from '../core/session/reproduce';
 import { runReproduction } from '../core/session/run';
+import { waitForEngineCopies } from './data';
 import { reproHome, sessionDir } from '../core/session/storage';
 import { describeEndpoint } from '../core/stack/engineConnection';
 import { cliEngine } from './engine';
@@ -68,12 +69,14 @@ export async function reproduceCommand(io: Io, input: string, flags: ReproduceFl
       ...(flags.remote ? { remote: flags.remote } : {}),
       ...(process.env.REPRO_GATEWAY_IMAGE ? { gatewayImage: process.env.REPRO_GATEWAY_IMAGE } : {}),
       onEvent: (e) => printEvent(io, e),
+      log: (m) => io.err(`    ${m}`),
     });
     io.err(`reproduced in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     for (const p of r.receipt.published) io.out(`${p.entry} ${p.name}: ${p.url}`);
     io.out(`worktree: ${r.receipt.worktree}`);
     io.out(`receipt: ${r.files.markdown}`);
     io.err(`stop it with: repro down ${session}`);
+    await waitForEngineCopies(io);
     return EXIT.ok;
   } catch (e) {
     if (e instanceof ReproduceCancelledError) { io.err(e.message); return 130; }

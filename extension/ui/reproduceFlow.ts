@@ -97,7 +97,8 @@ async function run(deps: ReproduceDeps, incident: Incident, repo: Repository, se
       if (e.type === 'step' && e.step === 'stack') deps.sessions.refresh(200);
     };
     try {
-      return { ok: await runReproduction({ incident, repo, docker: conn.docker, selfHealthCheck: conn.engine === 'podman', home, session, signal: abort.signal, onEvent, secrets: (name) => secrets.get(name) }) };
+      return { ok: await runReproduction({ incident, repo, docker: conn.docker, selfHealthCheck: conn.engine === 'podman', home, session, signal: abort.signal, onEvent, secrets: (name) => secrets.get(name),
+        log: (m) => deps.log.info(`[reproduce ${incident.id}] ${m}`) }) };
     } catch (e) {
       return { error: e as unknown };
     } finally {

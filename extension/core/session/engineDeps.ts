@@ -40,6 +40,8 @@ export interface EngineDepsOptions {
   sourceNetwork?: string;
   /** The incident's time (ISO 8601): a live source is cached per hour of it. */
   incidentTime?: string;
+  /** What happens in the background once a step is done (the engine's copy of a data snapshot). */
+  log?: (message: string) => void;
 }
 
 export class ManifestAtCommitError extends Error {
@@ -104,6 +106,7 @@ export function engineDeps(o: EngineDepsOptions): ReproduceDeps {
         const meta = await seedFromPhysical(o.docker, {
           manifest, service: c.entry, containerId: id, root: wt, home: o.storage, key, log: (m) => progress(`${c.entry}: ${m}`),
           secrets: lookup, ...(time ? { pointInTime: time } : {}), ...(sig ? { signal: sig } : {}),
+          ...(o.log ? { onEngineCopy: o.log } : {}),
         });
         if (meta) seeded.set(session, (seeded.get(session) ?? new Map<string, PhysicalMeta>()).set(c.entry, meta));
       },
@@ -130,6 +133,7 @@ export function engineDeps(o: EngineDepsOptions): ReproduceDeps {
         // The session was just created: whatever the app made in the database at its start goes.
         root, home: o.storage, key, signal, progress, selfHealthCheck: o.selfHealthCheck, replace: true,
         secrets: lookup, ...(o.sourceNetwork ? { sourceNetwork: o.sourceNetwork } : {}), ...(time ? { pointInTime: time } : {}),
+        ...(o.log ? { onEngineCopy: o.log } : {}),
       });
       return r ? { snapshot: r.snapshot, rules: r.rules } : undefined;
     },

@@ -24,6 +24,8 @@ export interface RunOptions {
   sourceNetwork?: string;
   signal?: AbortSignal;
   onEvent?: (e: ReproduceEvent) => void;
+  /** What happens after the run, in the background (the engine's copy of a data snapshot). */
+  log?: (message: string) => void;
 }
 
 export interface RunResult {
@@ -38,6 +40,7 @@ export async function runReproduction(o: RunOptions): Promise<RunResult> {
     ...(o.remote ? { remote: o.remote } : {}), ...(o.gatewayImage ? { gatewayImage: o.gatewayImage } : {}),
     ...(o.incident.time ? { incidentTime: o.incident.time } : {}),
     ...(o.secrets ? { secrets: o.secrets } : {}), ...(o.sourceNetwork ? { sourceNetwork: o.sourceNetwork } : {}),
+    ...(o.log ? { log: o.log } : {}),
   });
   const { receipt, stack } = await reproduce(o.incident, deps, {
     session: o.session, clone: o.repo.root,
