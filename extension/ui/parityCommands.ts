@@ -1,6 +1,7 @@
 // The Parity view's actions: refresh, compare against another environment, and the fixes:
 // write the environment's version into repro.yaml, recreate the local session at the
 // environment's versions, open the line (compose file, version file) that pins a value.
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { alignVersions, declaredAt, setDeclaredVersion } from '../core/drift/fixes';
 import { endSession } from '../core/session/lifecycle';
@@ -77,7 +78,14 @@ async function recreate(deps: ParityDeps, arg: unknown): Promise<void> {
 async function openSource(arg: unknown): Promise<void> {
   const node = asRow(arg);
   const at = node?.row.cells.find((c) => c.at && c.state !== 'in-sync' && c.side !== 'manifest')?.at ?? node?.row.cells.find((c) => c.at)?.at;
-  if (!at || typeof at.file !== 'string') return;
+  if (!node || !at || typeof at.file !== 'string') {
+    void vscode.window.showInformationMessage('Repro: pick a row of the Parity view whose value comes from a file (a compose file, a version file) to open that line.');
+    return;
+  }
+  if (!fs.existsSync(at.file)) {
+    void vscode.window.showWarningMessage(`Repro: ${at.file} no longer exists. Refresh the Parity view to see where ${node.row.subject} comes from now.`);
+    return;
+  }
   const pos = new vscode.Position(Math.max(0, at.line - 1), Math.max(0, at.column - 1));
   await vscode.window.showTextDocument(vscode.Uri.file(at.file), { selection: new vscode.Range(pos, pos) });
 }
