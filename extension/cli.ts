@@ -46,6 +46,8 @@ Commands:
       --yes                   do not ask for confirmation
       --name <session>        session name (default: project and incident id)
       --remote <name>         remote to fetch a missing commit from (default: origin)
+      --rules-from <whose>    the scrub rules: incident (repro.yaml at the incident's
+                              commit, default) or workspace (the checkout's repro.yaml)
   data scan [dir]             the coverage gate: columns of the dumps that look personal and
                               have no scrub rule (exit 1 when there is one)
   data clone [service]        clone production-shaped, scrubbed data into a running session
@@ -142,9 +144,14 @@ export async function main(argv: string[], io: Io = processIo(), signal: AbortSi
         return await downCommand(io, io.cwd, { all: Boolean(values.all), discard: Boolean(values.discard), ...(positionals[0] ? { name: positionals[0] } : {}) });
       }
       case 'reproduce': {
-        const { values, positionals } = parse(rest, { dir: { type: 'string' }, yes: { type: 'boolean', short: 'y' }, name: { type: 'string' }, remote: { type: 'string' } });
+        const { values, positionals } = parse(rest, { dir: { type: 'string' }, yes: { type: 'boolean', short: 'y' }, name: { type: 'string' }, remote: { type: 'string' }, 'rules-from': { type: 'string' } });
         if (positionals.length !== 1) throw new CliError('usage: repro reproduce <link|payload-file|-> [--dir <clone>] [--yes]', EXIT.usage);
+        const rulesFrom = values['rules-from'];
+        if (rulesFrom !== undefined && rulesFrom !== 'incident' && rulesFrom !== 'workspace') {
+          throw new CliError(`--rules-from takes incident or workspace, not "${String(rulesFrom)}"`, EXIT.usage);
+        }
         return await reproduceCommand(io, positionals[0]!, {
+          ...(rulesFrom ? { rulesFrom } : {}),
           dir: path.resolve(io.cwd, typeof values.dir === 'string' ? values.dir : '.'),
           yes: Boolean(values.yes),
           ...(typeof values.name === 'string' ? { name: values.name } : {}),

@@ -2,6 +2,7 @@
 // reproduction, and the receipts reproductions leave.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { RulesFrom } from '../core/data/workspaceRules';
 import { openRepository } from '../core/git/repository';
 import { incidentFromText, looksLikeLink } from '../core/incident/input';
 import { MAX_PAYLOAD_BYTES } from '../core/incident/payloadJson';
@@ -26,6 +27,7 @@ export interface ReproduceFlags {
   yes: boolean;
   name?: string;
   remote?: string;
+  rulesFrom?: RulesFrom;
 }
 
 /** REPRO_TRUSTED_ALERT_HOSTS: the CLI's repro.trustedAlertHosts, comma-separated. */
@@ -67,6 +69,7 @@ export async function reproduceCommand(io: Io, input: string, flags: ReproduceFl
     const r = await runReproduction({
       incident, repo, docker: conn.docker, selfHealthCheck: conn.engine === 'podman', home, session, signal,
       ...(flags.remote ? { remote: flags.remote } : {}),
+      ...(flags.rulesFrom ? { rulesFrom: flags.rulesFrom } : {}),
       ...(process.env.REPRO_GATEWAY_IMAGE ? { gatewayImage: process.env.REPRO_GATEWAY_IMAGE } : {}),
       onEvent: (e) => printEvent(io, e),
       log: (m) => io.err(`    ${m}`),

@@ -4,6 +4,8 @@
 // ends here, so nothing runs without that confirmation.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { CoverageError } from '../core/data/clone';
+import type { RulesFrom } from '../core/data/workspaceRules';
 import { openRepository, sameRepository, type Repository } from '../core/git/repository';
 import type { Incident } from '../core/incident/model';
 import { hasErrors } from '../core/manifest/diagnostics';
@@ -78,13 +80,17 @@ export async function reproduceIncident(deps: ReproduceDeps, incident: Incident,
     // Secret storage is asynchronous; the clone asks synchronously, so the connection strings
     // the manifest names are read now (they never leave this process).
     const secrets = await readSourceSecrets(deps.secrets, manifest);
-    await run(deps, incident, repo, session, home, conn, secrets);
+    let rulesFrom = vscode.workspace.getConfiguration('repro.data').get<RulesFrom>('rulesFrom') === 'workspace' ? 'workspace' as const : 'incident' as const;
+    // Once more, with the checkout's rules, when the user asks so after the commit's fell short.
+    while (await run(deps, incident, repo, session, home, conn, secrets, rulesFrom) === 'retry with workspace rules') rulesFrom = 'workspace';
   } finally {
     running.delete(session);
   }
 }
 
-async function run(deps: ReproduceDeps, incident: Incident, repo: Repository, session: string, home: string, conn: Awaited<ReturnType<EngineProvider['get']>>, secrets: Map<string, string>): Promise<void> {
+async function run(
+  deps: ReproduceDeps, incident: Incident, repo: Repository, session: string, home: string, conn: Awaited<ReturnType<EngineProvider['get']>>, secrets: Map<string, string>, rulesFrom: RulesFrom,
+): Promise<'retry with workspace rules' | undefined> {
   // The progress closes when the run ends; what follows (success or error) is its own message.
   const outcome: { ok: RunResult } | { error: unknown } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Repro: reproducing ${incident.id}`, cancellable: true }, async (progress, token) => {
     const abort = new AbortController();
@@ -98,7 +104,7 @@ async function run(deps: ReproduceDeps, incident: Incident, repo: Repository, se
     };
     try {
       return { ok: await runReproduction({ incident, repo, docker: conn.docker, selfHealthCheck: conn.engine === 'podman', home, session, signal: abort.signal, onEvent, secrets: (name) => secrets.get(name),
-        log: (m) => deps.log.info(`[reproduce ${incident.id}] ${m}`) }) };
+        log: (m) => deps.log.info(`[reproduce ${incident.id}] ${m}`), rulesFrom }) };
     } catch (e) {
       return { error: e as unknown };
     } finally {
@@ -106,21 +112,26 @@ async function run(deps: ReproduceDeps, incident: Incident, repo: Repository, se
       deps.sessions.endSteps(session);
     }
   });
-  if ('ok' in outcome) return reproduced(outcome.ok);
+  if ('ok' in outcome) { await reproduced(outcome.ok); return undefined; }
   const e = outcome.error;
   if (e instanceof ReproduceCancelledError) {
     void vscode.window.showInformationMessage(`Repro: the reproduction of ${incident.id} was cancelled; everything it had created was removed.`);
-    return;
+    return undefined;
   }
   if ((e as Error).cause instanceof SessionExistsError) {
     const p = await vscode.window.showWarningMessage(`Repro: incident ${incident.id} already has a session (${session}). Stop it first to reproduce it again.`, 'Show Sessions');
     if (p) await vscode.commands.executeCommand('repro.sessions.focus');
-    return;
+    return undefined;
   }
   const message = (e as Error).message;
   deps.log.error(`[reproduce ${incident.id}] ${message}`);
-  const p = await vscode.window.showErrorMessage(`Repro could not reproduce ${incident.id}: ${message.split('\n')[0]} Nothing was left behind.`, 'Show Log');
+  // The commit's rules leave personal data uncovered and the checkout has other rules (workspaceRules.ts).
+  const otherRules = rulesFrom === 'incident' && (e as Error).cause instanceof CoverageError && message.includes('repro.data.rulesFrom');
+  const retry = 'Retry with My Checkout\'s Rules';
+  const p = await vscode.window.showErrorMessage(`Repro could not reproduce ${incident.id}: ${message.split('\n')[0]} Nothing was left behind.`, 'Show Log', ...(otherRules ? [retry] : []));
+  if (p === retry) return 'retry with workspace rules';
   if (p) deps.log.show(true);
+  return undefined;
 }
 
 async function reproduced(r: RunResult): Promise<void> {

@@ -15,6 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
 import { main } from '../../extension/cli';
 import type { Io } from '../../extension/cli/output';
+import { pgTarget, psqlRows } from '../../extension/core/data/pg';
 import { openRepository } from '../../extension/core/git/repository';
 import { endSession } from '../../extension/core/session/lifecycle';
 import { readReceipt, type Receipt } from '../../extension/core/session/receipt';
@@ -315,9 +316,9 @@ describe('repro reproduce, from a link to a running reproduction and back', () =
     }
   });
 
-  test('rules that leave a personal column uncovered stop the reproduction as its stack starts, saying what to add; nothing is left', async () => {
-    // The release with the email rule taken out of its repro.yaml, committed in a copy of the clone.
-    const clone = path.join(TMP, 'shop-uncovered');
+  /** A copy of the clone with a commit on the release whose repro.yaml lacks the email rule; checked out. */
+  function uncoveredCommit(name: string): { clone: string; commit: string } {
+    const clone = path.join(TMP, name);
     fs.cpSync(CLONE, clone, { recursive: true });
     git(clone, 'stash', '--include-untracked', '--quiet');
     git(clone, 'checkout', '--quiet', '--detach', RELEASE);
@@ -326,7 +327,12 @@ describe('repro reproduce, from a link to a running reproduction and back', () =
     fs.writeFileSync(yamlFile, yaml.replace('email: "fake:email", ', ''));
     assert.notEqual(fs.readFileSync(yamlFile, 'utf8'), yaml, 'the release\'s repro.yaml has no email rule to take out');
     git(clone, 'commit', '--quiet', '-am', 'No rule for customers.email');
-    const commit = git(clone, 'rev-parse', 'HEAD').trim();
+    return { clone, commit: git(clone, 'rev-parse', 'HEAD').trim() };
+  }
+
+  test('rules that leave a personal column uncovered stop the reproduction as its stack starts, saying what to add; nothing is left', async () => {
+    // The release with the email rule taken out of its repro.yaml, committed in a copy of the clone.
+    const { clone, commit } = uncoveredCommit('shop-uncovered');
     const session = 'shop-uncovered';
     sessions.add(session);
     const seen: string[] = [];
@@ -335,11 +341,43 @@ describe('repro reproduce, from a link to a running reproduction and back', () =
       onEvent: (e) => { if (e.type === 'step') seen.push(`${e.step}:${e.state}`); },
     }), (e: unknown) => (e instanceof ReproduceStepError && e.step === 'data'
       && /public\.customers\.email \(text\): name: looks like an email address/.test(e.message)
-      && /customers: \{ columns: \{ email: "fake:email" \} \}/.test(e.message)) || assert.fail(String(e)));
+      && /customers: \{ columns: \{ email: "fake:email" \} \}/.test(e.message)
+      // The checkout's repro.yaml is the commit's: no other rules to offer.
+      && !/rulesFrom|rules-from/.test(e.message)) || assert.fail(String(e)));
     // The gate read the worktree's dump while the stack started, and stopped that start.
     assert.ok(seen.includes('stack:start') && !seen.includes('stack:done') && seen.at(-1) === 'data:failed', seen.join(', '));
     assert.deepEqual(await leftovers(docker, session), { containers: 0, networks: 0, volumes: 0 });
     assert.deepEqual(git(clone, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ')), [`worktree ${clone}`]);
+  });
+
+  test('an old commit lacking a rule the checkout has: the error offers the checkout\'s rules, and with them (--rules-from workspace) the data is scrubbed', async () => {
+    // The incident's commit lacks the email rule; the checkout (the release) has it.
+    const { clone, commit } = uncoveredCommit('shop-rules');
+    git(clone, 'checkout', '--quiet', '--detach', RELEASE);
+    const session = 'shop-rules';
+    sessions.add(session);
+    const failed = await repro('reproduce', link({ incident: 'INC-R', commit }), '--yes', '--dir', clone, '--name', session);
+    assert.notEqual(failed.code, 0);
+    assert.match(failed.err, /public\.customers\.email \(text\): name: looks like an email address/);
+    assert.match(failed.err, /These rules are repro\.yaml's at the incident's commit\. Your checkout's repro\.yaml has other rules for db: .*--rules-from workspace/);
+    assert.deepEqual(await leftovers(docker, session), { containers: 0, networks: 0, volumes: 0 });
+
+    const r = await repro('reproduce', link({ incident: 'INC-R', commit }), '--yes', '--dir', clone, '--name', session, '--rules-from', 'workspace');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /scrub rules of db from your checkout's repro\.yaml/);
+    const receipt = readReceipt(sessionDir(HOME, session)) as Receipt;
+    assert.equal(receipt.commit, commit, 'the incident\'s commit runs; only the rules are the checkout\'s');
+    assert.equal(receipt.data?.rulesFrom, 'workspace');
+    assert.match(fs.readFileSync(path.join(sessionDir(HOME, session), 'receipt.md'), 'utf8'), /\(from the checkout's repro\.yaml, not the commit's\)/);
+    // No e-mail of the dump reached the clone: the checkout's fake:email rule ran.
+    const db = (await docker.listContainers({ filters: { label: [`dev.repro.session=${session}`, 'dev.repro.service=db'] } }))[0];
+    assert.ok(db, 'no db container');
+    const target = await pgTarget(docker, db.Id);
+    const emails = (await psqlRows(docker, target, 'SELECT email FROM customers')).map((x) => x[0]!);
+    const dump = fs.readFileSync(path.join(clone, 'data/production.sql'), 'utf8');
+    assert.ok(emails.length > 10 && emails.every((e) => !dump.includes(`\t${e}\t`)), 'an original e-mail is in the clone');
+    await endSession(docker, session, HOME, { graceSeconds: 0 });
+    assert.deepEqual(await leftovers(docker, session), { containers: 0, networks: 0, volumes: 0 });
   });
 
   test('a failing step undoes the earlier ones and says which step failed', async () => {

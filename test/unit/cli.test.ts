@@ -78,3 +78,10 @@ test('repro data scan: 0 when the sample\'s rules cover its dump; 1 with the mis
   assert.match(bad.out, /public\.customers\.email \(text\): name: looks like .*; suggested: fake:email/);
   assert.match(bad.out, /customers: \{ columns: \{ email: "fake:email" \} \}/);
 });
+
+test('repro reproduce --rules-from takes incident or workspace; anything else is a usage error, before anything is read', async () => {
+  const empty = tempDir();
+  const r = await run(empty, 'reproduce', 'vscode://reprokit.repro/reproduce?incident=INC-1&commit=abcdef1', '--rules-from', 'latest');
+  assert.equal(r.code, 64);
+  assert.match(r.err, /--rules-from takes incident or workspace, not "latest"/);
+});

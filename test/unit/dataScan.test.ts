@@ -3,6 +3,7 @@
 // acknowledgement silences it, that values give away personal data a column's name hides,
 // and that a rule naming nothing real is reported rather than silently ignored.
 import assert from 'node:assert/strict';
+import { CoverageError } from '../../extension/core/data/clone';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -215,7 +216,9 @@ describe('the gate of a reproduction, on its worktree', () => {
   test('an uncovered personal column stops it with the column and the repro.yaml line to add', async () => {
     const { root, manifest } = worktree((d) => { delete d.tables!.customers!.columns!.email; });
     await assert.rejects(gateWorkspace(root, manifest), (e: Error) => {
-      assert.equal(e.name, 'CloneError');
+      // A coverage failure, naming the service: what the reproduction offers other rules for.
+      assert.ok(e instanceof CoverageError);
+      assert.deepEqual(e.services, ['db']);
       assert.match(e.message, /public\.customers\.email \(text\): name: looks like an email address; suggested: fake:email/);
       assert.match(e.message, /customers: \{ columns: \{ email: "fake:email" \} \}/);
       return true;
@@ -225,8 +228,9 @@ describe('the gate of a reproduction, on its worktree', () => {
 
   test('a rule naming a missing column, and a dump that is not there, stop it too, saying which', async () => {
     const typo = worktree((d) => { d.tables!.customers!.columns!.emial = 'fake:email'; });
-    await assert.rejects(gateWorkspace(typo.root, typo.manifest), { name: 'CloneError', message: /public\.customers\.emial: the table has no such column/ });
+    await assert.rejects(gateWorkspace(typo.root, typo.manifest), { name: 'CoverageError', message: /public\.customers\.emial: the table has no such column/ });
     const missing = worktree((d) => { d.source = { dump: 'data/gone.sql' }; });
+    // A dump that cannot be read is not a coverage failure: other rules would not help.
     await assert.rejects(gateWorkspace(missing.root, missing.manifest), { name: 'CloneError', message: /^Cloning the data of db from the dump data\/gone\.sql failed: The dump file "data\/gone\.sql" does not exist/ });
     for (const w of [typo, missing]) fs.rmSync(w.root, { recursive: true, force: true });
   });

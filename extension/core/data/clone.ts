@@ -60,6 +60,14 @@ export class CloneError extends Error {
   }
 }
 
+/** The coverage gate stopped the clone: `services`' rules leave personal data uncovered. */
+export class CoverageError extends CloneError {
+  constructor(service: string, message: string, readonly services: string[]) {
+    super(service, message);
+    this.name = 'CoverageError';
+  }
+}
+
 export interface CloneOptions {
   manifest: Manifest;
   /** The service entry (e.g. "db"). */
@@ -406,7 +414,7 @@ async function coverageGate(service: string, source: Source, plan: ScrubPlan, si
     const report = await scanDump(opened.stream, plan);
     signal?.throwIfAborted();
     const failure = gateFailure(service, source.what, report);
-    if (failure) throw new CloneError(service, failure);
+    if (failure) throw new CoverageError(service, failure, [service]);
   } finally {
     signal?.removeEventListener('abort', onAbort);
     await opened.close().catch(() => undefined);

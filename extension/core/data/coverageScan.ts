@@ -8,7 +8,7 @@
 // proved (coverageKey) lets the clone skip its own pass over the same bytes.
 import { createGunzip } from 'node:zlib';
 import type { Manifest } from '../manifest/schema';
-import { CloneError } from './clone';
+import { CloneError, CoverageError } from './clone';
 import { dumpFormat, dumpIdentity, readHashed, resolveInside } from './dumpSource';
 import { compileScrubPlan } from './rules';
 import { coverageKey, gateFailure, SCAN_KEY, scanDump } from './scan';
@@ -55,7 +55,7 @@ export async function scanWorkspaceCoverage(root: string, manifest: Manifest, si
  */
 export async function gateWorkspace(root: string, manifest: Manifest, signal?: AbortSignal, progress?: (message: string) => void): Promise<Set<string>> {
   const covered = new Set<string>();
-  const failures: { service: string; message: string }[] = [];
+  const failures: { service: string; message: string; coverage?: true }[] = [];
   const t0 = performance.now();
   for (const r of await scanWorkspaceCoverage(root, manifest, signal)) {
     signal?.throwIfAborted();
@@ -64,13 +64,15 @@ export async function gateWorkspace(root: string, manifest: Manifest, signal?: A
       failures.push({ service: r.service, message: `Cloning the data of ${r.service} from ${what} failed: ${r.error}` });
     } else if (r.status === 'scanned') {
       const failure = gateFailure(r.service, what, r.report);
-      if (failure) failures.push({ service: r.service, message: failure });
+      if (failure) failures.push({ service: r.service, message: failure, coverage: true });
       else {
         covered.add(coverageKey(manifest.services![r.service]!.data!, r.identity));
         progress?.(`${r.service}: the rules cover ${what} (${r.report.tables.length} tables scanned in ${((performance.now() - t0) / 1000).toFixed(2)} s)`);
       }
     }
   }
-  if (failures.length) throw new CloneError(failures[0]!.service, failures.map((f) => f.message).join('\n\n'));
-  return covered;
+  if (!failures.length) return covered;
+  const message = failures.map((f) => f.message).join('\n\n');
+  const uncovered = failures.filter((f) => f.coverage).map((f) => f.service);
+  throw uncovered.length ? new CoverageError(failures[0]!.service, message, uncovered) : new CloneError(failures[0]!.service, message);
 }

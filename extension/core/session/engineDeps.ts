@@ -2,11 +2,12 @@
 // and the stack on a container engine. Shared by the extension and the CLI.
 import * as fs from 'node:fs';
 import type Docker from 'dockerode';
-import { cloneData } from '../data/clone';
+import { cloneData, CoverageError } from '../data/clone';
 import { gateWorkspace } from '../data/coverageScan';
 import type { PhysicalMeta } from '../data/physicalSnapshot';
 import { scrubKeyFrom } from '../data/rules';
 import { seedFromPhysical, takesSqlData } from '../data/seedVolume';
+import { otherRulesInWorkspace, withWorkspaceRules, workspaceRulesHint, type RulesFrom } from '../data/workspaceRules';
 import type { Manifest } from '../manifest/schema';
 import { formatDiagnostic, hasErrors } from '../manifest/diagnostics';
 import { readProject } from '../manifest/project';
@@ -42,6 +43,8 @@ export interface EngineDepsOptions {
   incidentTime?: string;
   /** What happens in the background once a step is done (the engine's copy of a data snapshot). */
   log?: (message: string) => void;
+  /** Whose scrubbing rules the data step uses (workspaceRules.ts; default: the incident's commit's). */
+  rulesFrom?: RulesFrom;
 }
 
 export class ManifestAtCommitError extends Error {
@@ -72,6 +75,30 @@ export function engineDeps(o: EngineDepsOptions): ReproduceDeps {
     return scrubKeyFrom(keyVar ? { [keyVar]: lookup(keyVar) } : {}, manifest, scrubKeyFile(o.storage, o.repo.root));
   };
   const time = pointInTime(o.incidentTime);
+  /** The checkout's repro.yaml, for its rules: one with errors is not used. */
+  const workspace = (): Manifest => {
+    const p = readProject(o.repo.root);
+    const errors = p.diagnostics.filter((d) => d.severity === 'error');
+    if (!p.manifest || errors.length) {
+      throw new Error(`The scrub rules were to come from your checkout's repro.yaml, which cannot be used: ${errors.length ? errors.map((d) => formatDiagnostic(d)).join('; ') : 'there is none'}. Fix it, or reproduce with the incident commit's rules (repro.data.rulesFrom: incident).`);
+    }
+    return p.manifest;
+  };
+  /** The manifest the data steps read: the commit's, with the workspace's rules if so chosen. */
+  const withRules = (manifest: Manifest, progress?: (m: string) => void): Manifest => {
+    if (o.rulesFrom !== 'workspace') return manifest;
+    const r = withWorkspaceRules(manifest, workspace());
+    if (r.used.length) progress?.(`scrub rules of ${r.used.join(', ')} from your checkout's repro.yaml`);
+    if (r.missing.length) progress?.(`your checkout's repro.yaml has no data source for ${r.missing.join(', ')}: the incident commit's rules apply`);
+    return r.manifest;
+  };
+  /** A gate failure under the commit's rules says when the checkout has other rules. */
+  const explain = (e: unknown, manifest: Manifest): unknown => {
+    if (!(e instanceof CoverageError) || o.rulesFrom === 'workspace') return e;
+    let other: string[] = [];
+    try { other = otherRulesInWorkspace(manifest, workspace(), e.services); } catch { /* no readable workspace manifest */ }
+    return other.length ? new CoverageError(e.service, `${e.message}\n\n${workspaceRulesHint(other)}`, e.services) : e;
+  };
   return {
     checkRepository: (expected) => checkSameRepository(o.repo, expected),
     publishedCommit: (env, signal) => {
@@ -93,7 +120,7 @@ export function engineDeps(o: EngineDepsOptions): ReproduceDeps {
       return { manifest: p.manifest, file: p.files[0]!, text: p.files.map((f) => fs.readFileSync(f, 'utf8')).join('\n') };
     },
     listFiles: async (wt) => (await runGit(wt, ['ls-files', '-z', '--recurse-submodules'])).stdout.split('\0').filter(Boolean),
-    up: (manifest, wt, session, signal, progress) => (worktrees.set(session, wt), seeded.delete(session), up(o.docker, planSession(manifest, {
+    up: (commitManifest, wt, session, signal, progress) => { const manifest = withRules(commitManifest); return (worktrees.set(session, wt), seeded.delete(session), up(o.docker, planSession(manifest, {
       session, sourceDir: wt, ...(o.incident ? { incident: o.incident } : {}), ...(o.gatewayImage ? { gatewayImage: o.gatewayImage } : {}),
     }), {
       signal,
@@ -115,14 +142,21 @@ export function engineDeps(o: EngineDepsOptions): ReproduceDeps {
         else if (e.type === 'step') progress(e.message);
         else if (e.progress.status === 'pulling') progress(`pulling ${e.progress.image}`);
       },
-    })),
+    })); },
     removeSession: async (s) => { await removeSession(o.docker, s, { graceSeconds: 0 }); },
-    checkCoverage: async (manifest, wt, session, signal, progress) => {
+    checkCoverage: async (commitManifest, wt, session, signal, progress) => {
       covered.delete(session);
-      covered.set(session, await gateWorkspace(wt, manifest, signal, progress));
+      const manifest = withRules(commitManifest, progress);
+      try {
+        covered.set(session, await gateWorkspace(wt, manifest, signal, progress));
+      } catch (e) {
+        throw explain(e, commitManifest);
+      }
     },
-    cloneData: async (manifest, stack, signal, progress) => {
-      if (!Object.values(manifest.services ?? {}).some((s) => s.data)) return undefined;
+    cloneData: async (commitManifest, stack, signal, progress) => {
+      if (!Object.values(commitManifest.services ?? {}).some((s) => s.data)) return undefined;
+      // Said by the gate already when it ran for this session.
+      const manifest = withRules(commitManifest, covered.has(stack.session) ? undefined : progress);
       const root = worktrees.get(stack.session);
       if (!root) throw new Error(`no worktree is known for session ${stack.session}`);
       const { key, source } = scrubKey(manifest);
@@ -134,8 +168,8 @@ export function engineDeps(o: EngineDepsOptions): ReproduceDeps {
         root, home: o.storage, key, signal, progress, selfHealthCheck: o.selfHealthCheck, replace: true,
         secrets: lookup, ...(o.sourceNetwork ? { sourceNetwork: o.sourceNetwork } : {}), ...(time ? { pointInTime: time } : {}),
         ...(o.log ? { onEngineCopy: o.log } : {}),
-      });
-      return r ? { snapshot: r.snapshot, rules: r.rules } : undefined;
+      }).catch((e: unknown) => { throw explain(e, commitManifest); });
+      return r ? { snapshot: r.snapshot, rules: r.rules, ...(o.rulesFrom === 'workspace' ? { rulesFrom: 'workspace' as const } : {}) } : undefined;
     },
   };
 }

@@ -29,7 +29,8 @@ export interface Receipt {
   manifest: { file: string; sha256: string };
   images: { entry: string; ref: string; id: string; digest?: string }[];
   /** The data clone: absent until a data source is cloned. */
-  data?: { snapshot: string; rules: string };
+  /** rulesFrom: the scrub rules came from the checkout's repro.yaml, not the commit's (workspaceRules.ts). */
+  data?: { snapshot: string; rules: string; rulesFrom?: 'workspace' };
   /** The alert's stack frames, innermost first, with the worktree file each maps to (path) or why none. */
   frames?: { file: string; line: number; column?: number; function?: string; path?: string; reason?: string }[];
   /**
@@ -59,7 +60,7 @@ export function receiptToMarkdown(r: Receipt): string {
     `- Commit: \`${r.commit}\`${r.release ? ` (release ${r.release})` : ''}${r.repository ? ` of ${r.repository}` : ''}`,
     `- Worktree: \`${r.worktree}\``,
     `- Manifest: \`${r.manifest.file}\`, sha256 \`${r.manifest.sha256}\``,
-    `- Data: ${r.data ? `snapshot \`${r.data.snapshot}\`, scrub rules \`${r.data.rules}\`` : 'no data cloned'}`,
+    `- Data: ${r.data ? `snapshot \`${r.data.snapshot}\`, scrub rules \`${r.data.rules}\`${r.data.rulesFrom === 'workspace' ? ' (from the checkout\'s repro.yaml, not the commit\'s)' : ''}` : 'no data cloned'}`,
     `- Started ${r.startedAt}, ready ${r.finishedAt}: **${(r.totalMs / 1000).toFixed(1)} s** to reproduce`,
     '',
     '## Images',

@@ -55,7 +55,7 @@ export interface ReproduceDeps {
   up(manifest: Manifest, worktree: string, session: string, signal: AbortSignal, progress: (m: string) => void): Promise<RunningStack>;
   removeSession(session: string): Promise<void>;
   /** Absent until data sources are supported: the step is then recorded as skipped. */
-  cloneData?(manifest: Manifest, stack: RunningStack, signal: AbortSignal, progress: (m: string) => void): Promise<{ snapshot: string; rules: string } | undefined>;
+  cloneData?(manifest: Manifest, stack: RunningStack, signal: AbortSignal, progress: (m: string) => void): Promise<Receipt['data']>;
   /**
    * The data's coverage gate, where it can run before the stack (dump files of the worktree):
    * run while the stack starts, it stops the reproduction (and the stack's start) when the
@@ -167,7 +167,7 @@ export async function reproduce(incident: IncidentRef, deps: ReproduceDeps, opts
       if (signal.aborted || !gate?.failure) throw e;
       // The gate stopped it: the data step reports why.
     }
-    let data: { snapshot: string; rules: string } | undefined;
+    let data: Receipt['data'];
     if (deps.cloneData) {
       data = await step('data', async (p) => {
         await gate?.done;

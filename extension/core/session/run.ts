@@ -1,6 +1,7 @@
 // One reproduction on the real engine and the developer's clone, from a checked incident to a
 // written receipt: what both the extension and `repro reproduce` run once the user confirmed.
 import type Docker from 'dockerode';
+import type { RulesFrom } from '../data/workspaceRules';
 import type { Repository } from '../git/repository';
 import type { RunningStack } from '../stack/up';
 import { engineDeps } from './engineDeps';
@@ -26,6 +27,8 @@ export interface RunOptions {
   onEvent?: (e: ReproduceEvent) => void;
   /** What happens after the run, in the background (the engine's copy of a data snapshot). */
   log?: (message: string) => void;
+  /** Whose scrub rules the data step uses (default: the incident's commit's). */
+  rulesFrom?: RulesFrom;
 }
 
 export interface RunResult {
@@ -40,7 +43,7 @@ export async function runReproduction(o: RunOptions): Promise<RunResult> {
     ...(o.remote ? { remote: o.remote } : {}), ...(o.gatewayImage ? { gatewayImage: o.gatewayImage } : {}),
     ...(o.incident.time ? { incidentTime: o.incident.time } : {}),
     ...(o.secrets ? { secrets: o.secrets } : {}), ...(o.sourceNetwork ? { sourceNetwork: o.sourceNetwork } : {}),
-    ...(o.log ? { log: o.log } : {}),
+    ...(o.log ? { log: o.log } : {}), ...(o.rulesFrom ? { rulesFrom: o.rulesFrom } : {}),
   });
   const { receipt, stack } = await reproduce(o.incident, deps, {
     session: o.session, clone: o.repo.root,
