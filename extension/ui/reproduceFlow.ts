@@ -126,7 +126,8 @@ async function run(
   const message = (e as Error).message;
   deps.log.error(`[reproduce ${incident.id}] ${message}`);
   // The commit's rules leave personal data uncovered and the checkout has other rules (workspaceRules.ts).
-  const otherRules = rulesFrom === 'incident' && (e as Error).cause instanceof CoverageError && message.includes('repro.data.rulesFrom');
+  const cause = (e as Error).cause;
+  const otherRules = rulesFrom === 'incident' && cause instanceof CoverageError && cause.checkoutHasOtherRules.length > 0;
   const retry = 'Retry with My Checkout\'s Rules';
   const p = await vscode.window.showErrorMessage(`Repro could not reproduce ${incident.id}: ${message.split('\n')[0]} Nothing was left behind.`, 'Show Log', ...(otherRules ? [retry] : []));
   if (p === retry) return 'retry with workspace rules';

@@ -60,9 +60,13 @@ export class CloneError extends Error {
   }
 }
 
-/** The coverage gate stopped the clone: `services`' rules leave personal data uncovered. */
+/**
+ * The coverage gate stopped the clone: `services`' rules leave personal data uncovered.
+ * `checkoutHasOtherRules`: those of them the checkout's repro.yaml has other rules for (a
+ * reproduction under the incident commit's rules; workspaceRules.ts).
+ */
 export class CoverageError extends CloneError {
-  constructor(service: string, message: string, readonly services: string[]) {
+  constructor(service: string, message: string, readonly services: string[], readonly checkoutHasOtherRules: string[] = []) {
     super(service, message);
     this.name = 'CoverageError';
   }
