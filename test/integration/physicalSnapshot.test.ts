@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
 import { cloneServiceData, type CloneResult } from '../../extension/core/data/clone';
-import { COPY_ROLE, engineCopiesSettled, engineCopyName, removeEngineCopies } from '../../extension/core/data/engineCopy';
+import { COPY_ROLE, engineCopiesSettled, engineCopyName, MAX_COPIES, removeEngineCopies } from '../../extension/core/data/engineCopy';
 import { JOB_ROLE } from '../../extension/core/data/engineJobs';
 import { pgTarget, psqlRows } from '../../extension/core/data/pg';
 import { lookupPhysical, type PhysicalMeta } from '../../extension/core/data/physicalSnapshot';
@@ -182,7 +182,7 @@ describe('physical snapshots', () => {
     assert.ok(await copyLabels(kept), 'the session\'s teardown removed the engine\'s copy');
   });
 
-  test('an incomplete copy (a fill that stopped) is removed and the file serves; the copies of a pruned snapshot or a deleted REPRO_HOME go at the next fill', async () => {
+  test('an incomplete copy (a fill that stopped) is removed and the file serves; the copies of a pruned snapshot, of a deleted REPRO_HOME and past the three most recently used go at the next fill', async () => {
     const labels = (await copyLabels(kept))!;
     await removeEngineCopies(docker, HOME);
     // The same labels, no completion mark: what a fill stopped half way leaves.
@@ -193,6 +193,20 @@ describe('physical snapshots', () => {
     // A copy made from a REPRO_HOME of this host that was since deleted.
     const orphan = 'e'.repeat(64);
     await docker.createVolume({ Name: engineCopyName(orphan), Labels: { ...labels, 'dev.repro.copy.key': orphan, 'dev.repro.copy.home': `${os.hostname()}:${HOME}-deleted` } });
+    // Copies of three other snapshots of this REPRO_HOME (their files there, used a day apart):
+    // with the one being made, the least recently used one is past MAX_COPIES.
+    const others = ['a', 'b', 'c'].map((x) => x.repeat(64));
+    const realMeta = JSON.parse(fs.readFileSync(path.join(HOME, 'data', `${kept}.pg.json`), 'utf8')) as PhysicalMeta;
+    for (const [i, k] of others.entries()) {
+      const tar = path.join(HOME, 'data', `${k}.pg.tar.gz`);
+      const meta = path.join(HOME, 'data', `${k}.pg.json`);
+      fs.copyFileSync(keptFile(), tar);
+      fs.writeFileSync(meta, JSON.stringify({ ...realMeta, key: k }));
+      const used = new Date(Date.now() - (3 - i) * 86400e3);
+      for (const f of [tar, meta]) fs.utimesSync(f, used, used);
+      await docker.createVolume({ Name: engineCopyName(k), Labels: { ...labels, 'dev.repro.copy.key': k } });
+    }
+    assert.equal(MAX_COPIES, 3);
 
     const m = dbOnly();
     const s = await startDb('incomplete', m);
@@ -205,6 +219,9 @@ describe('physical snapshots', () => {
     assert.equal((await copyLabels(kept))?.['dev.repro.copy.sha256'], labels['dev.repro.copy.sha256'], 'the copy was not made again');
     assert.equal(await copyLabels(gone), undefined, 'the copy of a snapshot that is gone was kept');
     assert.equal(await copyLabels(orphan), undefined, 'the copy of a deleted REPRO_HOME was kept');
+    assert.equal(await copyLabels(others[0]!), undefined, 'the least recently used copy was kept past MAX_COPIES');
+    assert.ok(await copyLabels(others[1]!) && await copyLabels(others[2]!), 'a recently used copy was removed');
+    for (const k of others) for (const ext of ['pg.tar.gz', 'pg.json']) fs.rmSync(path.join(HOME, 'data', `${k}.${ext}`));
   });
 
   test('a changed rule does not get it: the source is scrubbed again under the new rules', async () => {

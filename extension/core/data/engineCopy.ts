@@ -25,6 +25,8 @@ export const COPY_ROLE = 'data-copy';
 const FILL_ROLE = 'data-copy-fill';
 const COPY_LABEL = { key: 'dev.repro.copy.key', sha256: 'dev.repro.copy.sha256', home: 'dev.repro.copy.home' } as const;
 const MARK = '.repro-complete';
+/** Copies one REPRO_HOME keeps on an engine, the most recently used (the one being made counts). */
+export const MAX_COPIES = 3;
 
 /** The volume holding the engine's copy of the physical snapshot `key`. */
 export const engineCopyName = (key: string): string => `repro-data-${key.slice(0, 32)}`;
@@ -114,7 +116,7 @@ export function startEngineCopy(docker: Docker, o: { home: string; entry: Physic
   const log = o.log ?? (() => undefined);
   const fill = (async () => {
     try {
-      await pruneCopies(docker, o.home);
+      await pruneCopies(docker, o.home, name);
       const ms = await fillCopy(docker, name, o);
       if (ms !== undefined) log(`the engine now holds a copy of the physical snapshot ${o.entry.meta.key.slice(0, 12)} (made in ${(ms / 1000).toFixed(2)} s): the next session of this data starts from it`);
     } catch (e) {
@@ -169,11 +171,11 @@ async function fillCopy(docker: Docker, name: string, o: { home: string; entry: 
 }
 
 /**
- * Removes this REPRO_HOME's copies whose snapshot file is gone (pruned, or the cache cleared),
- * copies of a REPRO_HOME of this host that was deleted, and fill containers left by a process
- * that stopped (created more than ten minutes ago).
+ * Removes this REPRO_HOME's copies whose snapshot file is gone (pruned, or the cache cleared) and
+ * those past the MAX_COPIES most recently used, copies of a REPRO_HOME of this host that was
+ * deleted, and fill containers left by a process that stopped (created more than ten minutes ago).
  */
-async function pruneCopies(docker: Docker, home: string): Promise<void> {
+async function pruneCopies(docker: Docker, home: string, making: string): Promise<void> {
   const stale = Date.now() / 1000 - 600;
   const fills = await docker.listContainers({ all: true, filters: { label: [`${LABEL.role}=${FILL_ROLE}`] } });
   for (const c of fills) {
@@ -182,16 +184,23 @@ async function pruneCopies(docker: Docker, home: string): Promise<void> {
   }
   const { Volumes } = await docker.listVolumes({ filters: { label: [`${LABEL.role}=${COPY_ROLE}`] } });
   const host = `${os.hostname()}:`;
+  /** This REPRO_HOME's copies with their file, and when that file was last used. */
+  const kept: { name: string; used: number }[] = [];
   for (const v of Volumes ?? []) {
     const key = v.Labels?.[COPY_LABEL.key] ?? '';
     const owner = v.Labels?.[COPY_LABEL.home] ?? '';
-    if (filling.has(v.Name)) continue;
     if (owner === homeId(home)) {
-      if (!/^[0-9a-f]{64}$/.test(key) || !lookupPhysical(home, key, { touch: false })) await removeCopy(docker, v.Name);
-    } else if (owner.startsWith(host) && !fs.existsSync(owner.slice(host.length))) {
+      const entry = /^[0-9a-f]{64}$/.test(key) ? lookupPhysical(home, key, { touch: false }) : undefined;
+      if (entry) { if (v.Name !== making) kept.push({ name: v.Name, used: fs.statSync(entry.file, { throwIfNoEntry: false })?.mtimeMs ?? 0 }); }
+      else if (!filling.has(v.Name)) await removeCopy(docker, v.Name);
+    } else if (owner.startsWith(host) && !fs.existsSync(owner.slice(host.length)) && !filling.has(v.Name)) {
       await removeCopy(docker, v.Name); // that REPRO_HOME was deleted
     }
   }
+  // The most recently used ones only, beside the one being made: each takes its unpacked size
+  // on the engine's disk.
+  kept.sort((a, b) => b.used - a.used);
+  for (const c of kept.slice(MAX_COPIES - 1)) if (!filling.has(c.name)) await removeCopy(docker, c.name);
 }
 
 /** Removes every copy this REPRO_HOME made on the engine (with its cache, or to measure without). */
