@@ -48,6 +48,20 @@ export async function engineCopiesSettled(): Promise<void> {
   while (filling.size) await Promise.all([...filling.values()]);
 }
 
+/** A copy's labels, or undefined when the engine has no such volume. */
+async function copyLabels(docker: Docker, name: string): Promise<Record<string, string> | undefined> {
+  try {
+    return (await docker.getVolume(name).inspect()).Labels ?? {};
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+    throw e;
+  }
+}
+
+/** Whether a copy's labels name this very snapshot file (its key and sha256). */
+const isCopyOf = (labels: Record<string, string>, entry: PhysicalEntry): boolean =>
+  labels[COPY_LABEL.key] === entry.meta.key && labels[COPY_LABEL.sha256] === entry.meta.sha256;
+
 export type CopyOutcome =
   | { copied: true; ms: number }
   | { copied: false; reason?: string };
@@ -61,14 +75,9 @@ export async function seedFromEngineCopy(
   docker: Docker, o: { entry: PhysicalEntry; image: string; volume: string; labels: Record<string, string>; signal?: AbortSignal },
 ): Promise<CopyOutcome> {
   const name = engineCopyName(o.entry.meta.key);
-  let labels: Record<string, string>;
-  try {
-    labels = (await docker.getVolume(name).inspect()).Labels ?? {};
-  } catch (e) {
-    if ((e as { statusCode?: number }).statusCode === 404) return { copied: false };
-    throw e;
-  }
-  if (labels[COPY_LABEL.key] !== o.entry.meta.key || labels[COPY_LABEL.sha256] !== o.entry.meta.sha256) {
+  const labels = await copyLabels(docker, name);
+  if (!labels) return { copied: false };
+  if (!isCopyOf(labels, o.entry)) {
     if (!filling.has(name)) await removeCopy(docker, name);
     return { copied: false, reason: 'the engine\'s copy was of another snapshot: it was removed' };
   }
@@ -129,13 +138,9 @@ export function startEngineCopy(docker: Docker, o: { home: string; entry: Physic
 
 /** Makes the copy; its time, or undefined when a copy was already there. */
 async function fillCopy(docker: Docker, name: string, o: { home: string; entry: PhysicalEntry; image: string }): Promise<number | undefined> {
-  try {
-    const labels = (await docker.getVolume(name).inspect()).Labels ?? {};
-    if (labels[COPY_LABEL.key] === o.entry.meta.key && labels[COPY_LABEL.sha256] === o.entry.meta.sha256) return undefined;
-    await removeCopy(docker, name);
-  } catch (e) {
-    if ((e as { statusCode?: number }).statusCode !== 404) throw e;
-  }
+  const labels = await copyLabels(docker, name);
+  if (labels && isCopyOf(labels, o.entry)) return undefined;
+  if (labels) await removeCopy(docker, name);
   const t0 = performance.now();
   const problem = await checkPhysical(o.entry);
   if (problem) throw new Error(`the snapshot's file is not the one written (${problem})`);
@@ -146,6 +151,7 @@ async function fillCopy(docker: Docker, name: string, o: { home: string; entry: 
   // A container that is created, filled through the archive endpoint, then started only to
   // write the completion mark: a copy without the mark is never used.
   let container: Docker.Container | undefined;
+  let failed: unknown;
   try {
     container = await docker.createContainer({
       Image: o.image,
@@ -160,12 +166,13 @@ async function fillCopy(docker: Docker, name: string, o: { home: string; entry: 
     const { StatusCode } = await container.wait() as { StatusCode?: number };
     if (StatusCode !== 0) throw new Error(`writing the completion mark failed (exit ${StatusCode})`);
   } catch (e) {
-    await container?.remove({ force: true, v: true }).catch(() => undefined);
-    container = undefined;
-    await removeCopy(docker, name);
-    throw e;
+    failed = e;
   } finally {
     await container?.remove({ force: true, v: true }).catch(() => undefined);
+  }
+  if (failed) {
+    await removeCopy(docker, name); // once the container that held it is gone
+    throw failed;
   }
   return performance.now() - t0;
 }

@@ -120,29 +120,35 @@ export function engineDeps(o: EngineDepsOptions): ReproduceDeps {
       return { manifest: p.manifest, file: p.files[0]!, text: p.files.map((f) => fs.readFileSync(f, 'utf8')).join('\n') };
     },
     listFiles: async (wt) => (await runGit(wt, ['ls-files', '-z', '--recurse-submodules'])).stdout.split('\0').filter(Boolean),
-    up: (commitManifest, wt, session, signal, progress) => { const manifest = withRules(commitManifest); return (worktrees.set(session, wt), seeded.delete(session), up(o.docker, planSession(manifest, {
-      session, sourceDir: wt, ...(o.incident ? { incident: o.incident } : {}), ...(o.gatewayImage ? { gatewayImage: o.gatewayImage } : {}),
-    }), {
-      signal,
-      selfHealthCheck: o.selfHealthCheck,
-      // A service whose data was kept as a physical snapshot starts on it (seedVolume.ts).
-      beforeStart: async (c, id, sig) => {
-        if (c.role !== 'service' || !takesSqlData(manifest, c.entry)) return;
-        let key: Buffer;
-        try { key = scrubKey(manifest).key; } catch { return; /* the data step says why */ }
-        const meta = await seedFromPhysical(o.docker, {
-          manifest, service: c.entry, containerId: id, root: wt, home: o.storage, key, log: (m) => progress(`${c.entry}: ${m}`),
-          secrets: lookup, ...(time ? { pointInTime: time } : {}), ...(sig ? { signal: sig } : {}),
-          ...(o.log ? { onEngineCopy: o.log } : {}),
-        });
-        if (meta) seeded.set(session, (seeded.get(session) ?? new Map<string, PhysicalMeta>()).set(c.entry, meta));
-      },
-      onEvent: (e) => {
-        if (e.type === 'container') progress(`${e.entry} ${e.state}`);
-        else if (e.type === 'step') progress(e.message);
-        else if (e.progress.status === 'pulling') progress(`pulling ${e.progress.image}`);
-      },
-    })); },
+    up: (commitManifest, wt, session, signal, progress) => {
+      // The seeding's physical snapshot key names the rules: the same ones as the data step's.
+      const manifest = withRules(commitManifest);
+      worktrees.set(session, wt);
+      seeded.delete(session);
+      return up(o.docker, planSession(manifest, {
+        session, sourceDir: wt, ...(o.incident ? { incident: o.incident } : {}), ...(o.gatewayImage ? { gatewayImage: o.gatewayImage } : {}),
+      }), {
+        signal,
+        selfHealthCheck: o.selfHealthCheck,
+        // A service whose data was kept as a physical snapshot starts on it (seedVolume.ts).
+        beforeStart: async (c, id, sig) => {
+          if (c.role !== 'service' || !takesSqlData(manifest, c.entry)) return;
+          let key: Buffer;
+          try { key = scrubKey(manifest).key; } catch { return; /* the data step says why */ }
+          const meta = await seedFromPhysical(o.docker, {
+            manifest, service: c.entry, containerId: id, root: wt, home: o.storage, key, log: (m) => progress(`${c.entry}: ${m}`),
+            secrets: lookup, ...(time ? { pointInTime: time } : {}), ...(sig ? { signal: sig } : {}),
+            ...(o.log ? { onEngineCopy: o.log } : {}),
+          });
+          if (meta) seeded.set(session, (seeded.get(session) ?? new Map<string, PhysicalMeta>()).set(c.entry, meta));
+        },
+        onEvent: (e) => {
+          if (e.type === 'container') progress(`${e.entry} ${e.state}`);
+          else if (e.type === 'step') progress(e.message);
+          else if (e.progress.status === 'pulling') progress(`pulling ${e.progress.image}`);
+        },
+      });
+    },
     removeSession: async (s) => { await removeSession(o.docker, s, { graceSeconds: 0 }); },
     checkCoverage: async (commitManifest, wt, session, signal, progress) => {
       covered.delete(session);
