@@ -127,9 +127,14 @@ async function run(
   deps.log.error(`[reproduce ${incident.id}] ${message}`);
   // The commit's rules leave personal data uncovered and the checkout has other rules (workspaceRules.ts).
   const cause = (e as Error).cause;
-  const otherRules = rulesFrom === 'incident' && cause instanceof CoverageError && cause.checkoutHasOtherRules.length > 0;
+  const coverage = cause instanceof CoverageError ? cause : undefined;
+  const otherRules = rulesFrom === 'incident' && coverage !== undefined && coverage.checkoutHasOtherRules.length > 0;
   const retry = 'Retry with My Checkout\'s Rules';
-  const p = await vscode.window.showErrorMessage(`Repro could not reproduce ${incident.id}: ${message.split('\n')[0]} Nothing was left behind.`, 'Show Log', ...(otherRules ? [retry] : []));
+  // The coverage report is many lines (the repro.yaml lines to add are in the log): its summary here.
+  const what = coverage
+    ? `${coverage.summary()}${otherRules ? ` That is repro.yaml at the incident's commit; your checkout's has other rules for ${coverage.checkoutHasOtherRules.join(', ')}.` : ' The log has the lines to add.'}`
+    : message.split('\n')[0];
+  const p = await vscode.window.showErrorMessage(`Repro could not reproduce ${incident.id}: ${what} Nothing was left behind.`, ...(otherRules ? [retry] : []), 'Show Log');
   if (p === retry) return 'retry with workspace rules';
   if (p) deps.log.show(true);
   return undefined;

@@ -709,6 +709,79 @@ try {
         await ctx.close();
       }
     }
+    // (k) an incident at a commit whose repro.yaml has no rule for a personal column the
+    //     checkout's repro.yaml covers: the error says what is uncovered, leaves nothing, and
+    //     "Retry with My Checkout's Rules" reproduces the same commit with the checkout's rules
+    if (only('k')) {
+      const repo = path.join(tmp, 'ws', 'shop-rules');
+      const release = execFileSync('bash', [path.join(ROOT, 'test/fixtures/make-sample-repo.sh'), repo], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      const git = (...a) => execFileSync('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=E2E', ...a], { cwd: repo, encoding: 'utf8' }).trim();
+      // A commit on the release without the email rule: the incident's. The checkout goes back
+      // to the release, whose repro.yaml has the rule.
+      git('checkout', '-q', '--detach', release);
+      const yamlFile = path.join(repo, 'repro.yaml');
+      const yaml = fs.readFileSync(yamlFile, 'utf8');
+      fs.writeFileSync(yamlFile, yaml.replace('email: "fake:email", ', ''));
+      if (fs.readFileSync(yamlFile, 'utf8') === yaml) throw new Error('the release\'s repro.yaml has no email rule to take out');
+      git('commit', '-qam', 'No rule for customers.email');
+      const commit = git('rev-parse', 'HEAD');
+      git('checkout', '-q', '--detach', release);
+      const id = `INC-K${process.pid}`;
+      const session = `shop-${id.toLowerCase()}`;
+      const link = 'vscode://reprokit.repro/reproduce?' + new URLSearchParams({
+        incident: id, title: 'Badge 500 at an old commit', commit, env: 'production', service: 'web', repo: 'https://github.com/reprokit/sample-shop.git',
+      });
+      const home = csEnv.REPRO_HOME;
+      const { ctx, page } = await openWorkbench(browser, cs, repo);
+      onFail = failShot(page);
+      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: `Repro could not reproduce ${id}` });
+      try {
+        await check('(k) the commit\'s rules leave customers.email uncovered: the error names it, offers the checkout\'s rules, and nothing is left', async () => {
+          await openReproView(page);
+          await foldViews(page, 'Manifest', 'Parity', 'Incidents');
+          await openReproduceLink(page, link, `Reproduce incident ${id}?`);
+          await dialogButton(page, 'Reproduce').click();
+          await toast.first().waitFor({ timeout: 180000 });
+          const text = await toast.first().innerText();
+          if (!/no scrub rule in repro\.yaml \(public\.customers\.email\)/.test(text)) throw new Error(`the error does not name the column:\n${text}`);
+          if (!/your checkout's has other rules for db/.test(text)) throw new Error(`the error does not say why the checkout's rules are offered:\n${text}`);
+          await toast.first().locator('.monaco-button', { hasText: 'Retry with My Checkout\'s Rules' }).waitFor({ timeout: 5000 });
+          const left = await engineObjects(session);
+          if (left.length) throw new Error(`left on the engine: ${left.join(', ')}`);
+          if (fs.existsSync(path.join(home, 'sessions', session, 'receipt.json'))) throw new Error('a receipt was written for a reproduction that failed');
+          await page.mouse.move(1390, 450);
+          await page.screenshot({ path: path.join(tmp, 'rules-retry.png') });
+          log(`screenshot ${path.join(tmp, 'rules-retry.png')}`);
+        });
+        await check('(k) "Retry with My Checkout\'s Rules" reproduces the incident\'s commit with scrubbed emails; the receipt says whose rules ran', async () => {
+          await toast.first().locator('.monaco-button', { hasText: 'Retry with My Checkout\'s Rules' }).click();
+          await waitRows(page, (r) => r.some((x) => x.startsWith(`${session} `)) && ['web', 'db', 'cache'].every((svc) => r.some((x) => x.startsWith(`${svc} healthy`))), 180000);
+          const file = path.join(home, 'sessions', session, 'receipt.json');
+          const started = Date.now();
+          while (!fs.existsSync(file) && Date.now() - started < 30000) await sleep(200);
+          const receipt = JSON.parse(fs.readFileSync(file, 'utf8'));
+          if (receipt.commit !== commit) throw new Error(`receipt commit ${receipt.commit}, expected the incident's ${commit}`);
+          if (receipt.data?.rulesFrom !== 'workspace') throw new Error(`receipt data: ${JSON.stringify(receipt.data)}`);
+          // No e-mail of the dump reached the clone: the checkout's fake:email rule ran.
+          const [db] = await docker.listContainers({ filters: { label: [`dev.repro.session=${session}`, 'dev.repro.service=db'] } });
+          const dump = fs.readFileSync(path.join(repo, 'data/production.sql'), 'utf8');
+          const exec = await docker.getContainer(db.Id).exec({ Cmd: ['sh', '-c', 'psql -U "$POSTGRES_USER" -d "${POSTGRES_DB:-$POSTGRES_USER}" -At -c "SELECT email FROM customers"'], AttachStdout: true, AttachStderr: true });
+          const out = await new Promise((resolve, reject) => exec.start({}, (err, stream) => {
+            if (err) return reject(err);
+            const chunks = [];
+            docker.modem.demuxStream(stream, { write: (c) => chunks.push(c) }, { write: () => {} });
+            stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+          }));
+          const emails = out.split('\n').filter((l) => l.includes('@'));
+          if (emails.length < 10) throw new Error(`the clone has ${emails.length} emails:\n${out.slice(0, 500)}`);
+          const leaked = emails.filter((e) => dump.includes(e));
+          if (leaked.length) throw new Error(`${leaked.length} emails of the dump are in the clone`);
+        });
+      } finally {
+        await removeFromEngine(session);
+        await ctx.close();
+      }
+    }
     // (j) the Repro side bar around a reproduction: the Incidents view keeps the link, the
     //     session shows its steps with timings, worktree and receipt, the status bar item follows
     //     the session's health and goes when the session stops

@@ -221,6 +221,9 @@ describe('the gate of a reproduction, on its worktree', () => {
       assert.deepEqual(e.services, ['db']);
       assert.match(e.message, /public\.customers\.email \(text\): name: looks like an email address; suggested: fake:email/);
       assert.match(e.message, /customers: \{ columns: \{ email: "fake:email" \} \}/);
+      // What a notification shows: the column, in one sentence.
+      assert.deepEqual(e.findings, { uncovered: ['public.customers.email'], unknownRules: [] });
+      assert.equal(e.summary(), '1 column looks personal and has no scrub rule in repro.yaml (public.customers.email).');
       return true;
     });
     fs.rmSync(root, { recursive: true, force: true });
@@ -228,7 +231,13 @@ describe('the gate of a reproduction, on its worktree', () => {
 
   test('a rule naming a missing column, and a dump that is not there, stop it too, saying which', async () => {
     const typo = worktree((d) => { d.tables!.customers!.columns!.emial = 'fake:email'; });
-    await assert.rejects(gateWorkspace(typo.root, typo.manifest), { name: 'CoverageError', message: /public\.customers\.emial: the table has no such column/ });
+    await assert.rejects(gateWorkspace(typo.root, typo.manifest), (e: Error) => {
+      assert.ok(e instanceof CoverageError);
+      assert.match(e.message, /public\.customers\.emial: the table has no such column/);
+      // The summary names the typo by what it names (the real column has its own rule here).
+      assert.equal(e.summary(), 'a scrub rule names what the data does not have (public.customers.emial).');
+      return true;
+    });
     const missing = worktree((d) => { d.source = { dump: 'data/gone.sql' }; });
     // A dump that cannot be read is not a coverage failure: other rules would not help.
     await assert.rejects(gateWorkspace(missing.root, missing.manifest), { name: 'CloneError', message: /^Cloning the data of db from the dump data\/gone\.sql failed: The dump file "data\/gone\.sql" does not exist/ });

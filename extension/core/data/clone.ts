@@ -50,7 +50,7 @@ import { compileScrubPlan } from './rules';
 import { coverageKey, gateFailure, scanDump } from './scan';
 import { folderEntries, tarStream } from './streams';
 import { applySubset, checkCondition, type SubsetResult } from './subset';
-import type { ScrubPlan, ScrubSummary, TableProgress } from './types';
+import type { CoverageReport, ScrubPlan, ScrubSummary, TableProgress } from './types';
 import { checkCounts, checkFingerprints, checkForeignKeys, validatedForeignKeys, VerifyError, type VerifyReport } from './verify';
 
 export class CloneError extends Error {
@@ -60,17 +60,42 @@ export class CloneError extends Error {
   }
 }
 
+/** What the coverage gate found wrong in one service's rules (CoverageError.findings). */
+export interface CoverageFindings {
+  /** Columns that look personal and have no rule: "public.customers.email". */
+  uncovered: string[];
+  /** Rules naming a table or column the dump does not have: what they name. */
+  unknownRules: string[];
+}
+
 /**
- * The coverage gate stopped the clone: `services`' rules leave personal data uncovered.
+ * The coverage gate stopped the clone: `services`' rules leave personal data uncovered (the
+ * message has the full report with the repro.yaml lines to add; `findings` what it names).
  * `checkoutHasOtherRules`: those of them the checkout's repro.yaml has other rules for (a
  * reproduction under the incident commit's rules; workspaceRules.ts).
  */
 export class CoverageError extends CloneError {
-  constructor(service: string, message: string, readonly services: string[], readonly checkoutHasOtherRules: string[] = []) {
+  constructor(service: string, message: string, readonly services: string[], readonly findings: CoverageFindings, readonly checkoutHasOtherRules: string[] = []) {
     super(service, message);
     this.name = 'CoverageError';
   }
+
+  /** One sentence for a notification: what is uncovered, the first few named (the message has them all). */
+  summary(): string {
+    const list = (xs: string[]) => (xs.length <= 3 ? xs.join(', ') : `${xs.slice(0, 3).join(', ')} and ${xs.length - 3} more`);
+    const { uncovered, unknownRules } = this.findings;
+    const parts: string[] = [];
+    if (uncovered.length) parts.push(`${uncovered.length} column${uncovered.length === 1 ? ' looks' : 's look'} personal and ${uncovered.length === 1 ? 'has' : 'have'} no scrub rule in repro.yaml (${list(uncovered)})`);
+    if (unknownRules.length) parts.push(`${unknownRules.length === 1 ? 'a scrub rule names' : `${unknownRules.length} scrub rules name`} what the data does not have (${list(unknownRules)})`);
+    return `${parts.join('; ')}.`;
+  }
 }
+
+/** The findings of a coverage report, for a CoverageError. */
+export const findingsOf = (report: CoverageReport): CoverageFindings => ({
+  uncovered: report.uncovered.map((f) => `${f.table}.${f.column}`),
+  unknownRules: report.unknownRules.map((u) => u.slice(0, u.indexOf(':') < 0 ? u.length : u.indexOf(':'))),
+});
 
 export interface CloneOptions {
   manifest: Manifest;
@@ -418,7 +443,7 @@ async function coverageGate(service: string, source: Source, plan: ScrubPlan, si
     const report = await scanDump(opened.stream, plan);
     signal?.throwIfAborted();
     const failure = gateFailure(service, source.what, report);
-    if (failure) throw new CoverageError(service, failure, [service]);
+    if (failure) throw new CoverageError(service, failure, [service], findingsOf(report));
   } finally {
     signal?.removeEventListener('abort', onAbort);
     await opened.close().catch(() => undefined);

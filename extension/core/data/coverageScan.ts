@@ -8,7 +8,7 @@
 // proved (coverageKey) lets the clone skip its own pass over the same bytes.
 import { createGunzip } from 'node:zlib';
 import type { Manifest } from '../manifest/schema';
-import { CloneError, CoverageError } from './clone';
+import { CloneError, CoverageError, findingsOf, type CoverageFindings } from './clone';
 import { dumpFormat, dumpIdentity, readHashed, resolveInside } from './dumpSource';
 import { compileScrubPlan } from './rules';
 import { coverageKey, gateFailure, SCAN_KEY, scanDump } from './scan';
@@ -55,7 +55,7 @@ export async function scanWorkspaceCoverage(root: string, manifest: Manifest, si
  */
 export async function gateWorkspace(root: string, manifest: Manifest, signal?: AbortSignal, progress?: (message: string) => void): Promise<Set<string>> {
   const covered = new Set<string>();
-  const failures: { service: string; message: string; coverage?: true }[] = [];
+  const failures: { service: string; message: string; findings?: CoverageFindings }[] = [];
   const t0 = performance.now();
   for (const r of await scanWorkspaceCoverage(root, manifest, signal)) {
     signal?.throwIfAborted();
@@ -64,7 +64,7 @@ export async function gateWorkspace(root: string, manifest: Manifest, signal?: A
       failures.push({ service: r.service, message: `Cloning the data of ${r.service} from ${what} failed: ${r.error}` });
     } else if (r.status === 'scanned') {
       const failure = gateFailure(r.service, what, r.report);
-      if (failure) failures.push({ service: r.service, message: failure, coverage: true });
+      if (failure) failures.push({ service: r.service, message: failure, findings: findingsOf(r.report) });
       else {
         covered.add(coverageKey(manifest.services![r.service]!.data!, r.identity));
         progress?.(`${r.service}: the rules cover ${what} (${r.report.tables.length} tables scanned in ${((performance.now() - t0) / 1000).toFixed(2)} s)`);
@@ -73,6 +73,10 @@ export async function gateWorkspace(root: string, manifest: Manifest, signal?: A
   }
   if (!failures.length) return covered;
   const message = failures.map((f) => f.message).join('\n\n');
-  const uncovered = failures.filter((f) => f.coverage).map((f) => f.service);
-  throw uncovered.length ? new CoverageError(failures[0]!.service, message, uncovered) : new CloneError(failures[0]!.service, message);
+  const coverage = failures.filter((f) => f.findings);
+  if (!coverage.length) throw new CloneError(failures[0]!.service, message);
+  // Of several services, each name says whose it is.
+  const whose = (f: (typeof coverage)[number], names: string[]) => (coverage.length > 1 ? names.map((n) => `${f.service}: ${n}`) : names);
+  const findings = { uncovered: coverage.flatMap((f) => whose(f, f.findings!.uncovered)), unknownRules: coverage.flatMap((f) => whose(f, f.findings!.unknownRules)) };
+  throw new CoverageError(failures[0]!.service, message, coverage.map((f) => f.service), findings);
 }

@@ -97,7 +97,7 @@ export function engineDeps(o: EngineDepsOptions): ReproduceDeps {
     if (!(e instanceof CoverageError) || o.rulesFrom === 'workspace') return e;
     let other: string[] = [];
     try { other = otherRulesInWorkspace(manifest, workspace(), e.services); } catch { /* no readable workspace manifest */ }
-    return other.length ? new CoverageError(e.service, `${e.message}\n\n${workspaceRulesHint(other)}`, e.services, other) : e;
+    return other.length ? new CoverageError(e.service, `${e.message}\n\n${workspaceRulesHint(other)}`, e.services, e.findings, other) : e;
   };
   return {
     checkRepository: (expected) => checkSameRepository(o.repo, expected),
