@@ -11,6 +11,7 @@ import { readProject } from '../core/manifest/project';
 import type { Manifest } from '../core/manifest/schema';
 import { reproHome, scrubKeyFile } from '../core/session/storage';
 import { cliEngine } from './engine';
+import { selfHealthCheck } from '../core/stack/engineConnection';
 import { runningStackOf } from '../core/stack/runningStack';
 import { CliError, EXIT } from './exitCodes';
 import { printDiagnostics, summary, type Io } from './output';
@@ -66,7 +67,7 @@ export async function dataCloneCommand(io: Io, dir: string, flags: { service?: s
   const only: Manifest = { ...m, services: Object.fromEntries(Object.entries(m.services ?? {}).filter(([n, s]) => !s.data || services.some(([x]) => x === n))) };
   const started = performance.now();
   const r = await cloneData(conn.docker, only, stack, {
-    root: dir, home, key, signal, replace: flags.replace, selfHealthCheck: conn.engine === 'podman',
+    root: dir, home, key, signal, replace: flags.replace, selfHealthCheck: selfHealthCheck(conn),
     progress: (msg) => io.err(`  ${msg}`),
   });
   for (const s of r?.services ?? []) {

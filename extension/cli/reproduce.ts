@@ -15,7 +15,7 @@ import { ReproduceCancelledError, sessionNameFor, type ReproduceEvent } from '..
 import { runReproduction } from '../core/session/run';
 import { waitForEngineCopies } from './data';
 import { reproHome, sessionDir } from '../core/session/storage';
-import { describeEndpoint } from '../core/stack/engineConnection';
+import { describeEndpoint, selfHealthCheck } from '../core/stack/engineConnection';
 import { cliEngine } from './engine';
 import { SESSION_ID } from '../core/stack/plan';
 import { listSessions } from '../core/stack/teardown';
@@ -67,7 +67,7 @@ export async function reproduceCommand(io: Io, input: string, flags: ReproduceFl
   const started = performance.now();
   try {
     const r = await runReproduction({
-      incident, repo, docker: conn.docker, selfHealthCheck: conn.engine === 'podman', home, session, signal,
+      incident, repo, docker: conn.docker, selfHealthCheck: selfHealthCheck(conn), home, session, signal,
       ...(flags.remote ? { remote: flags.remote } : {}),
       ...(flags.rulesFrom ? { rulesFrom: flags.rulesFrom } : {}),
       ...(process.env.REPRO_GATEWAY_IMAGE ? { gatewayImage: process.env.REPRO_GATEWAY_IMAGE } : {}),

@@ -5,6 +5,7 @@ import { readProject } from '../core/manifest/project';
 import { streamLogs } from '../core/stack/containerIo';
 import { execIn } from '../core/stack/containerIo';
 import { cliEngine } from './engine';
+import { selfHealthCheck } from '../core/stack/engineConnection';
 import { planSession, SESSION_ID } from '../core/stack/plan';
 import { listSessions } from '../core/stack/teardown';
 import { endSession, listReceipts } from '../core/session/lifecycle';
@@ -29,13 +30,14 @@ export async function upCommand(io: Io, dir: string, flags: { name?: string; sou
     session, sourceDir: path.resolve(flags.source ?? dir),
     ...(process.env.REPRO_GATEWAY_IMAGE ? { gatewayImage: process.env.REPRO_GATEWAY_IMAGE } : {}),
   });
-  const { docker, engine: kind, endpoint } = await cliEngine();
+  const conn = await cliEngine();
+  const { docker, engine: kind, endpoint } = conn;
   io.err(`starting session ${session} on ${kind} at ${endpoint}`);
   const started = performance.now();
   try {
     const stack = await up(docker, plan, {
       signal,
-      selfHealthCheck: kind === 'podman',
+      selfHealthCheck: selfHealthCheck(conn),
       onEvent: (e) => {
         if (e.type === 'container') io.err(`  ${e.entry.padEnd(12)} ${e.state}`);
         else if (e.type === 'step') io.err(`  ${e.message}`);

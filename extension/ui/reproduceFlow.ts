@@ -14,7 +14,7 @@ import { previewReproduction } from '../core/session/preview';
 import { ReproduceCancelledError, sessionNameFor, type ReproduceEvent } from '../core/session/reproduce';
 import { runReproduction, type RunResult } from '../core/session/run';
 import { reproHome } from '../core/session/storage';
-import { describeEndpoint } from '../core/stack/engineConnection';
+import { describeEndpoint, selfHealthCheck } from '../core/stack/engineConnection';
 import { SessionExistsError } from '../core/stack/up';
 import { readSourceSecrets } from './dataSecrets';
 import type { EngineProvider } from './engine';
@@ -103,7 +103,7 @@ async function run(
       if (e.type === 'step' && e.step === 'stack') deps.sessions.refresh(200);
     };
     try {
-      return { ok: await runReproduction({ incident, repo, docker: conn.docker, selfHealthCheck: conn.engine === 'podman', home, session, signal: abort.signal, onEvent, secrets: (name) => secrets.get(name),
+      return { ok: await runReproduction({ incident, repo, docker: conn.docker, selfHealthCheck: selfHealthCheck(conn), home, session, signal: abort.signal, onEvent, secrets: (name) => secrets.get(name),
         log: (m) => deps.log.info(`[reproduce ${incident.id}] ${m}`), rulesFrom }) };
     } catch (e) {
       return { error: e as unknown };

@@ -10,6 +10,7 @@ import { CancelledError, SessionExistsError, up } from '../core/stack/up';
 import { SESSION_COMMANDS, type SessionCommandKey } from './commandIds';
 import { logTerminal, shellTerminal } from './containerTerminals';
 import type { EngineProvider } from './engine';
+import { selfHealthCheck } from '../core/stack/engineConnection';
 import type { Logger } from './logger';
 import type { ManifestStore } from './manifestStore';
 import type { SessionNode, SessionsTreeProvider } from './sessionsTree';
@@ -65,7 +66,7 @@ async function startSession(deps: SessionDeps): Promise<void> {
     try {
       const stack = await up(conn.docker, plan, {
         signal: abort.signal,
-        selfHealthCheck: conn.engine === 'podman',
+        selfHealthCheck: selfHealthCheck(conn),
         onEvent: (e) => {
           if (e.type === 'container') {
             progress.report({ message: `${e.entry} ${e.state}` });

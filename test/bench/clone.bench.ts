@@ -47,7 +47,7 @@ import { restoreSql } from '../../extension/core/data/restore';
 import { compileScrubPlan, deriveKey } from '../../extension/core/data/rules';
 import { loadManifestFile } from '../../extension/core/manifest/loader';
 import type { Manifest } from '../../extension/core/manifest/schema';
-import { connectEngine } from '../../extension/core/stack/engineConnection';
+import { connectEngine, selfHealthCheck } from '../../extension/core/stack/engineConnection';
 import { planSession } from '../../extension/core/stack/plan';
 import { removeSession } from '../../extension/core/stack/teardown';
 import { up } from '../../extension/core/stack/up';
@@ -187,7 +187,8 @@ async function main(): Promise<void> {
   fs.mkdirSync(path.join(root, 'data'), { recursive: true });
   const prevHome = process.env.REPRO_HOME;
   process.env.REPRO_HOME = home;
-  const { docker } = await connectEngine({});
+  const conn = await connectEngine({});
+  const { docker } = conn;
   try {
     const file = path.join(root, 'data/production.sql');
     const g0 = performance.now();
@@ -224,6 +225,7 @@ async function main(): Promise<void> {
       const g0 = performance.now();
       const [started, proved] = await Promise.all([
         up(docker, planSession(manifest, { session: SESSION, sourceDir: SAMPLE, gatewayImage: 'busybox:latest' }), {
+          selfHealthCheck: selfHealthCheck(conn),
           beforeStart: async (c, id) => {
             if (c.entry === 'db') seeded = await seedFromPhysical(docker, { manifest, service: 'db', containerId: id, root, home, key: KEY, log: (m) => { seedLog = m; }, engineCopy: seedCopies });
           },

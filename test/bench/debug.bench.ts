@@ -16,7 +16,7 @@ import { openRepository } from '../../extension/core/git/repository';
 import { incidentFromText } from '../../extension/core/incident/input';
 import { endSession } from '../../extension/core/session/lifecycle';
 import { runReproduction } from '../../extension/core/session/run';
-import { connectEngine } from '../../extension/core/stack/engineConnection';
+import { connectEngine, selfHealthCheck } from '../../extension/core/stack/engineConnection';
 import { listSessions, removeSession } from '../../extension/core/stack/teardown';
 import { CdpClient } from '../integration/cdp';
 
@@ -39,7 +39,8 @@ async function main(): Promise<void> {
   const clone = path.join(tmp, 'shop');
   execFileSync('bash', [path.join(ROOT, 'test/fixtures/make-sample-repo.sh'), clone], { stdio: ['ignore', 'ignore', 'ignore'] });
   const home = path.join(tmp, 'home');
-  const { docker, engine } = await connectEngine();
+  const conn = await connectEngine();
+  const { docker } = conn;
   const session = `bench-debug-${process.pid}`;
   const plain: number[] = [];
   const stopped: number[] = [];
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   try {
     const input = await incidentFromText(LINK, { trustedHosts: [] });
     if (!input.ok) throw new Error(input.error);
-    await runReproduction({ incident: input.incident, repo: await openRepository(clone), docker, selfHealthCheck: engine === 'podman', home, session });
+    await runReproduction({ incident: input.incident, repo: await openRepository(clone), docker, selfHealthCheck: selfHealthCheck(conn), home, session });
     const s = (await listSessions(docker)).find((x) => x.session === session)!;
     const info = await findDebugTarget(docker, s, { home });
     const { target: t, request, httpUrl } = info;

@@ -14,7 +14,7 @@ import { loadManifestFile } from '../../extension/core/manifest/loader';
 import { endSession } from '../../extension/core/session/lifecycle';
 import type { Receipt } from '../../extension/core/session/receipt';
 import { runReproduction } from '../../extension/core/session/run';
-import { connectEngine } from '../../extension/core/stack/engineConnection';
+import { connectEngine, selfHealthCheck } from '../../extension/core/stack/engineConnection';
 import { planSession } from '../../extension/core/stack/plan';
 import { removeSession } from '../../extension/core/stack/teardown';
 import { up } from '../../extension/core/stack/up';
@@ -36,7 +36,9 @@ async function main(): Promise<void> {
   const clone = path.join(tmp, 'shop');
   execFileSync('bash', [path.join(ROOT, 'test/fixtures/make-sample-repo.sh'), clone], { stdio: ['ignore', 'ignore', 'ignore'] });
   const home = path.join(tmp, 'home');
-  const { docker } = await connectEngine();
+  const conn = await connectEngine();
+  const { docker } = conn;
+  const selfCheck = selfHealthCheck(conn);
   const session = `bench-repro-${process.pid}`;
 
   // One reproduction from the link's text: what a click costs, receipt included.
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
     const repo = await openRepository(clone);
     let from = 'source';
     const r = await runReproduction({
-      incident: input.incident, repo, docker, selfHealthCheck: false, home, session,
+      incident: input.incident, repo, docker, selfHealthCheck: selfCheck, home, session,
       onEvent: (e) => { if (e.type === 'detail' && /rows in \d+ tables/.test(e.message)) from = /\((physical|cached SQL) snapshot\)/.exec(e.message)?.[1] ?? 'source'; },
     });
     served.push(from);
@@ -75,7 +77,7 @@ async function main(): Promise<void> {
       execFileSync('git', ['-C', clone, 'worktree', 'add', '--detach', '--quiet', path.join(tmp, 'base'), w.receipt.commit]);
       const at = loadManifestFile(path.join(tmp, 'base', 'repro.yaml')).manifest ?? m.manifest!;
       const t = performance.now();
-      await up(docker, planSession(at, { session, sourceDir: path.join(tmp, 'base') }));
+      await up(docker, planSession(at, { session, sourceDir: path.join(tmp, 'base') }), { selfHealthCheck: selfCheck });
       baseline.push(performance.now() - t);
       await removeSession(docker, session, { graceSeconds: 0 });
       execFileSync('git', ['-C', clone, 'worktree', 'remove', '--force', path.join(tmp, 'base')]);

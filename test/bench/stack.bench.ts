@@ -10,7 +10,8 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { loadManifestFile } from '../../extension/core/manifest/loader';
-import { connectEngine } from '../../extension/core/stack/engineConnection';
+import { connectEngine, selfHealthCheck, type EngineConnection } from '../../extension/core/stack/engineConnection';
+import { waitReady } from '../../extension/core/stack/health';
 import { planSession, type Plan } from '../../extension/core/stack/plan';
 import { removeSession } from '../../extension/core/stack/teardown';
 import { containerCreateOptions, up } from '../../extension/core/stack/up';
@@ -19,6 +20,8 @@ const ROOT = path.resolve(__dirname, '../../..');
 const SAMPLE = path.join(ROOT, 'test/fixtures/sample-shop');
 const RUNS = Number(process.argv[2]) || 5;
 const TAG = `bench${Date.now().toString(36)}`;
+/** The engine, once main() connected. */
+let conn: EngineConnection | undefined;
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -33,30 +36,22 @@ function plan(session: string): Plan {
 
 /** Baseline: networks, volumes, then each container created and started, in plan order, one at a time. */
 async function sequential(docker: Docker, p: Plan, waitHealthy = false): Promise<string> {
+  const selfCheck = selfHealthCheck(conn!);
   for (const n of p.networks) await docker.createNetwork({ Name: n.name, Driver: 'bridge', Internal: n.internal, CheckDuplicate: true, Labels: n.labels });
   for (const v of p.volumes) await docker.createVolume({ Name: v.name, Labels: v.labels });
   let gateway = '';
   for (const name of p.waves.flat()) {
     const c = p.containers.find((x) => x.name === name)!;
-    const ct = await docker.createContainer(containerCreateOptions(c));
+    const ct = await docker.createContainer(containerCreateOptions(c, { selfHealthCheck: selfCheck }));
     for (const n of c.networks.slice(1)) await docker.getNetwork(n).connect({ Container: ct.id, EndpointConfig: { Aliases: [c.hostname] } });
     await ct.start();
-    if (waitHealthy && c.health) await healthy(ct);
+    if (waitHealthy && c.health) await waitReady(docker, ct.id, c.name, { test: c.health.test, timeoutMs: 60_000, selfCheck, label: c.name });
     if (c.role === 'gateway') gateway = ct.id;
   }
   return gateway;
 }
 
 /** Polls the engine's health status every 50 ms (up() is told the same by the engine). */
-async function healthy(ct: Docker.Container): Promise<void> {
-  const t0 = Date.now();
-  for (;;) {
-    const h = (await ct.inspect()).State.Health?.Status;
-    if (h === 'healthy') return;
-    if (Date.now() - t0 > 60_000) throw new Error(`container ${ct.id} not healthy within 60 s (${h})`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function status(port: number, urlPath: string): Promise<number> {
   return new Promise((resolve) => {
@@ -79,7 +74,8 @@ async function untilHealthy(port: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { docker } = await connectEngine({});
+  conn = await connectEngine({});
+  const { docker } = conn;
   const upMs: number[] = [];
   const baseMs: number[] = [];
   const baseReadyMs: number[] = [];
@@ -89,14 +85,14 @@ async function main(): Promise<void> {
   // The first start in this process: images present (no registry here), nothing else warm in
   // Repro; later runs are "warm".
   const cold = performance.now();
-  await up(docker, plan(`${TAG}-cold`));
+  await up(docker, plan(`${TAG}-cold`), { selfHealthCheck: selfHealthCheck(conn) });
   const coldMs = performance.now() - cold;
   await removeSession(docker, `${TAG}-cold`, { graceSeconds: 0 });
   for (let i = 0; i < RUNS; i++) {
     const a = `${TAG}-up-${i}`;
     try {
       const t = performance.now();
-      const stack = await up(docker, plan(a));
+      const stack = await up(docker, plan(a), { selfHealthCheck: selfHealthCheck(conn) });
       upMs.push(performance.now() - t);
       for (const w of stack.timings) (waves[w.step.replace(/^wave (\d+).*/, 'wave $1')] ??= []).push(w.ms);
       const port = stack.published.find((x) => x.name === 'http')!.hostPort;

@@ -18,7 +18,7 @@ import { openRepository } from '../../extension/core/git/repository';
 import { incidentFromText } from '../../extension/core/incident/input';
 import { endSession } from '../../extension/core/session/lifecycle';
 import { runReproduction } from '../../extension/core/session/run';
-import { connectEngine } from '../../extension/core/stack/engineConnection';
+import { connectEngine, selfHealthCheck as selfCheckOf } from '../../extension/core/stack/engineConnection';
 import { listSessions, removeSession } from '../../extension/core/stack/teardown';
 import { tempDir } from '../unit/helpers';
 import { CdpClient } from './cdp';
@@ -46,7 +46,7 @@ before(async () => {
   docker = conn.docker;
   const input = await incidentFromText(LINK, { trustedHosts: [] });
   if (!input.ok) throw new Error(input.error);
-  await runReproduction({ incident: input.incident, repo: await openRepository(clone), docker, selfHealthCheck: conn.engine === 'podman', home: HOME, session: SESSION });
+  await runReproduction({ incident: input.incident, repo: await openRepository(clone), docker, selfHealthCheck: selfCheckOf(conn), home: HOME, session: SESSION });
 });
 
 after(async () => {

@@ -25,7 +25,7 @@ import { lookupPhysical, type PhysicalMeta } from '../../extension/core/data/phy
 import { deriveKey } from '../../extension/core/data/rules';
 import { seedFromPhysical } from '../../extension/core/data/seedVolume';
 import type { Manifest } from '../../extension/core/manifest/schema';
-import { connectEngine } from '../../extension/core/stack/engineConnection';
+import { connectEngine, selfHealthCheck as selfCheckOf } from '../../extension/core/stack/engineConnection';
 import { LABEL } from '../../extension/core/stack/labels';
 import { planSession } from '../../extension/core/stack/plan';
 import { removeSession } from '../../extension/core/stack/teardown';
@@ -107,7 +107,7 @@ const physicalFiles = (): string[] => (fs.existsSync(path.join(HOME, 'data')) ? 
 before(async () => {
   const conn = await connectEngine({});
   docker = conn.docker;
-  selfHealthCheck = conn.engine === 'podman';
+  selfHealthCheck = selfCheckOf(conn);
   await docker.getImage('postgres:15').inspect().catch(() => {
     throw new Error('image postgres:15 is missing on the engine: run "bash scripts/provision/images.sh"');
   });

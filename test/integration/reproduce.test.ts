@@ -22,7 +22,7 @@ import { readReceipt, type Receipt } from '../../extension/core/session/receipt'
 import { ReproduceCancelledError, ReproduceStepError } from '../../extension/core/session/reproduce';
 import { runReproduction } from '../../extension/core/session/run';
 import { sessionDir } from '../../extension/core/session/storage';
-import { connectEngine } from '../../extension/core/stack/engineConnection';
+import { connectEngine, selfHealthCheck as selfCheckOf } from '../../extension/core/stack/engineConnection';
 import { leftovers, removeSession } from '../../extension/core/stack/teardown';
 import { tempDir } from '../unit/helpers';
 import { git, snapshot } from './gitSnapshot';
@@ -91,7 +91,7 @@ before(async () => {
   git(CLONE, 'remote', 'add', 'upstream', bare);
   const conn = await connectEngine();
   docker = conn.docker;
-  selfHealthCheck = conn.engine === 'podman';
+  selfHealthCheck = selfCheckOf(conn);
 });
 
 after(async () => {

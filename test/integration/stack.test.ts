@@ -22,7 +22,7 @@ import { after, before, test } from 'node:test';
 import type Docker from 'dockerode';
 import type { Manifest } from '../../extension/core/manifest/schema';
 import { execIn, lastLogLines, streamLogs } from '../../extension/core/stack/containerIo';
-import { connectEngine, EngineUnavailableError, type EngineKind } from '../../extension/core/stack/engineConnection';
+import { connectEngine, EngineUnavailableError, selfHealthCheck as selfCheckOf, type EngineKind } from '../../extension/core/stack/engineConnection';
 import { ContainerFailedError } from '../../extension/core/stack/health';
 import { ImageUnavailableError } from '../../extension/core/stack/images';
 import { LABEL } from '../../extension/core/stack/labels';
@@ -63,7 +63,7 @@ before(async () => {
   const conn = await connectEngine({});
   docker = conn.docker;
   kind = conn.engine;
-  selfHealthCheck = kind === 'podman';
+  selfHealthCheck = selfCheckOf(conn);
   for (const ref of IMAGES) {
     await docker.getImage(ref).inspect().catch(() => {
       throw new Error(`image ${ref} is missing on the engine: run "bash scripts/provision/images.sh" (npm test does it)`);
@@ -549,13 +549,13 @@ test('a session that crashed part-way is listed, refuses a second start under it
     const out = path.join(${JSON.stringify(ROOT)}, 'out/extension/core');
     const { loadManifestFile } = require(path.join(out, 'manifest/loader'));
     const { planSession } = require(path.join(out, 'stack/plan'));
-    const { connectEngine } = require(path.join(out, 'stack/engineConnection'));
+    const { connectEngine, selfHealthCheck } = require(path.join(out, 'stack/engineConnection'));
     const { up } = require(path.join(out, 'stack/up'));
     (async () => {
       const m = loadManifestFile(${JSON.stringify(path.join(SAMPLE, 'repro.yaml'))}).manifest;
       const plan = planSession(m, { session: ${JSON.stringify(session)}, sourceDir: ${JSON.stringify(SAMPLE)}, gatewayImage: ${JSON.stringify(GATEWAY_IMAGE)} });
-      const { docker, engine } = await connectEngine({});
-      await up(docker, plan, { selfHealthCheck: engine === 'podman', onEvent: (e) => {
+      const conn = await connectEngine({});
+      await up(conn.docker, plan, { selfHealthCheck: selfHealthCheck(conn), onEvent: (e) => {
         if (e.type === 'container' && e.entry === 'web' && e.state === 'starting') process.kill(process.pid, 'SIGKILL');
       } });
       console.log('up() finished: the crash did not happen');

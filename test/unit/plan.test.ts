@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadManifestText } from '../../extension/core/manifest/loader';
 import type { Manifest } from '../../extension/core/manifest/schema';
-import { parseMemory, planSession } from '../../extension/core/stack/plan';
+import { selfHealthCheck } from '../../extension/core/stack/engineConnection';
+import { parseMemory, planSession, STEADY_HEALTH_INTERVAL_MS } from '../../extension/core/stack/plan';
+import { containerCreateOptions } from '../../extension/core/stack/up';
 
 const manifest = (): Manifest => {
   const r = loadManifestText(`version: 1
@@ -98,4 +100,29 @@ test('memory sizes read as Docker reads them', () => {
   assert.equal(parseMemory('2g'), 2 * 1024 ** 3);
   assert.equal(parseMemory('1.5Gi'), 1.5 * 1024 ** 3);
   assert.throws(() => parseMemory('lots'));
+});
+
+test('health checks: start-up pace while a container starts, a steady pace after (each check is an exec)', () => {
+  const plan = planSession(manifest(), { session: 's1' });
+  const db = plan.containers.find((c) => c.entry === 'db')!;
+  // An engine with a start interval (Docker, API 1.44 and later) checks fast until the first pass.
+  const fast = containerCreateOptions(db).Healthcheck as Record<string, unknown>;
+  assert.equal(fast.StartInterval, 200e6);
+  assert.equal(fast.Interval, STEADY_HEALTH_INTERVAL_MS * 1e6);
+  assert.equal(fast.StartPeriod, 120e9, 'start-up failures count only after the longest start waited for');
+  assert.equal(fast.Retries, 3);
+  // Without one, readiness is checked through exec and the engine gets no field it lacks.
+  const own = containerCreateOptions(db, { selfHealthCheck: true }).Healthcheck as Record<string, unknown>;
+  assert.equal(own.StartInterval, undefined);
+  assert.equal(own.Interval, STEADY_HEALTH_INTERVAL_MS * 1e6);
+  for (const c of plan.containers.filter((x) => x.health)) assert.ok(c.health!.intervalMs >= 5000, `${c.entry} is checked every ${c.health!.intervalMs} ms once started`);
+});
+
+test('readiness is checked through exec on engines without a start interval: Podman, Docker before API 1.44', () => {
+  assert.equal(selfHealthCheck({ engine: 'podman', apiVersion: '1.41' }), true);
+  assert.equal(selfHealthCheck({ engine: 'podman', apiVersion: '1.45' }), true, 'Podman without systemd runs no checks at all');
+  assert.equal(selfHealthCheck({ engine: 'docker', apiVersion: '1.41' }), true);
+  assert.equal(selfHealthCheck({ engine: 'docker', apiVersion: '1.43' }), true);
+  assert.equal(selfHealthCheck({ engine: 'docker', apiVersion: '1.44' }), false);
+  assert.equal(selfHealthCheck({ engine: 'docker', apiVersion: '1.51' }), false);
 });

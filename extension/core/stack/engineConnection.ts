@@ -248,6 +248,17 @@ export function engineKindOf(v: { Components?: { Name?: string }[]; Platform?: {
 }
 
 /**
+ * Whether readiness must be checked through exec: the engine does not run health checks at
+ * start-up pace. Podman without systemd runs none; Docker before API 1.44 has no start
+ * interval, so its first check would come only after the steady interval (plan.ts).
+ */
+export function selfHealthCheck(conn: Pick<EngineConnection, 'engine' | 'apiVersion'>): boolean {
+  if (conn.engine === 'podman') return true;
+  const [major = 0, minor = 0] = conn.apiVersion.split('.').map(Number);
+  return major < 1 || (major === 1 && minor < 44);
+}
+
+/**
  * Connects to the first engine that answers _ping, and reads its version. Throws
  * EngineUnavailableError naming every endpoint tried, why each failed, and how to start one.
  */

@@ -35,6 +35,29 @@ export interface PlannedMount {
   readOnly: boolean;
 }
 
+/**
+ * A container's health check. While it starts, the check runs every `startIntervalMs` (a
+ * session is ready as soon as its services are); once it has passed, every `intervalMs`,
+ * which is only what the Sessions view shows: each check is an exec in the container, and at
+ * the start-up pace an idle session of two services kept 0.6 of a core busy (measured).
+ */
+export interface PlannedHealth {
+  test: string[];
+  startIntervalMs: number;
+  intervalMs: number;
+  timeoutMs: number;
+  /** Failures in a row, after the start period, that make the container unhealthy. */
+  retries: number;
+  /** How long start-up failures do not count (the longest a start is waited for). */
+  startPeriodMs: number;
+}
+
+/** The pace of a started container's health check (see PlannedHealth). */
+export const STEADY_HEALTH_INTERVAL_MS = 5000;
+
+const health = (test: string[], startIntervalMs: number, startPeriodMs: number, timeoutMs = 5000): PlannedHealth =>
+  ({ test, startIntervalMs, intervalMs: STEADY_HEALTH_INTERVAL_MS, timeoutMs, retries: 3, startPeriodMs });
+
 export interface PlannedContainer {
   name: string;
   /** The manifest entry it comes from. */
@@ -52,7 +75,7 @@ export interface PlannedContainer {
   networks: string[];
   ports: PlannedPort[];
   mounts: PlannedMount[];
-  health?: { test: string[]; intervalMs: number; timeoutMs: number; retries: number; startPeriodMs: number };
+  health?: PlannedHealth;
   resources: { memoryBytes?: number; nanoCpus?: number };
   dependsOn: string[];
   labels: Record<string, string>;
@@ -165,7 +188,7 @@ function planGateway(
     networks: [edge, internal],
     ports: published,
     mounts: [],
-    health: { test: ['sh', '-c', listening], intervalMs: 100, timeoutMs: 2000, retries: 300, startPeriodMs: 0 },
+    health: health(['sh', '-c', listening], 100, 30_000, 2000),
     resources: { memoryBytes: 64 * 1024 ** 2 },
     dependsOn: [],
     labels: { ...labels, [LABEL.service]: 'gateway', [LABEL.role]: 'gateway', [LABEL.publish]: formatPublish(published) },
@@ -187,7 +210,7 @@ function planService(name: string, s: Service, prefix: string, internal: string,
     networks: [internal],
     ports: [],
     mounts: volume ? [{ type: 'volume', source: volume, target: kind!.dataDir!, readOnly: false }] : [],
-    ...(kind ? { health: { test: kind.health, intervalMs: 200, timeoutMs: 5000, retries: 600, startPeriodMs: 0 } } : {}),
+    ...(kind ? { health: health(kind.health, 200, 120_000) } : {}),
     resources: resources(s.resources),
     dependsOn: Object.values(s.relationships ?? {}).map((r) => `${prefix}-${targetName(r)}`),
     labels: { ...labels, [LABEL.service]: name, [LABEL.role]: 'service' },
@@ -225,7 +248,7 @@ function planApp(
     networks: [internal],
     ports: [],
     mounts: sourceDir ? [{ type: 'bind', source: sourceDir, target: remoteRoot, readOnly: false }] : [],
-    ...(a.port ? { health: { test: (runtime?.portCheck ?? shellPortCheck)(a.port), intervalMs: 200, timeoutMs: 5000, retries: 600, startPeriodMs: 0 } } : {}),
+    ...(a.port ? { health: health((runtime?.portCheck ?? shellPortCheck)(a.port), 200, 60_000) } : {}),
     resources: resources(a.resources),
     dependsOn: Object.values(a.relationships ?? {}).map((r) => `${prefix}-${targetName(r)}`),
     labels: { ...labels, [LABEL.service]: name, [LABEL.role]: 'app' },

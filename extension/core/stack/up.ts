@@ -20,7 +20,11 @@ export type StackEvent =
 export interface UpOptions {
   signal?: AbortSignal;
   onEvent?: (e: StackEvent) => void;
-  /** The engine runs no health checks (Podman without systemd): run them through exec. */
+  /**
+   * The engine does not check health at start-up pace (Podman without systemd runs no checks;
+   * Docker before API 1.44 has no start interval): readiness is checked through exec instead
+   * (engineConnection.selfHealthCheck).
+   */
   selfHealthCheck?: boolean;
   serviceTimeoutMs?: number;
   appTimeoutMs?: number;
@@ -155,7 +159,7 @@ async function allSettledOrFirstError(tasks: ((signal: AbortSignal) => Promise<u
  * as alias (up() connects the others after creation), ports bound on 127.0.0.1 (0 = the engine
  * picks), health check in nanoseconds, no restart.
  */
-export function containerCreateOptions(c: PlannedContainer): Docker.ContainerCreateOptions {
+export function containerCreateOptions(c: PlannedContainer, opts: { selfHealthCheck?: boolean } = {}): Docker.ContainerCreateOptions {
   const first = c.networks[0]!;
   return {
     name: c.name,
@@ -173,6 +177,9 @@ export function containerCreateOptions(c: PlannedContainer): Docker.ContainerCre
         Timeout: c.health.timeoutMs * 1e6,
         Retries: c.health.retries,
         StartPeriod: c.health.startPeriodMs * 1e6,
+        // API 1.44: only for an engine that has it (an older one ignores an unknown field, but
+        // then checks at the steady pace only, and readiness is checked through exec).
+        ...(opts.selfHealthCheck ? {} : { StartInterval: c.health.startIntervalMs * 1e6 }),
       },
     } : {}),
     HostConfig: {
@@ -191,7 +198,7 @@ async function startContainer(docker: Docker, c: PlannedContainer, opts: UpOptio
   opts.signal?.throwIfAborted();
   emit({ type: 'container', name: c.name, entry: c.entry, state: 'creating' });
   const others = c.networks.slice(1);
-  const container = await docker.createContainer(containerCreateOptions(c));
+  const container = await docker.createContainer(containerCreateOptions(c, { selfHealthCheck: Boolean(opts.selfHealthCheck) }));
   for (const n of others) await docker.getNetwork(n).connect({ Container: container.id, EndpointConfig: { Aliases: [c.hostname] } });
   opts.signal?.throwIfAborted();
   await opts.beforeStart?.(c, container.id, opts.signal);

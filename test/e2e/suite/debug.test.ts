@@ -15,7 +15,7 @@ import { incidentFromText } from '../../../extension/core/incident/input';
 import { endSession } from '../../../extension/core/session/lifecycle';
 import { runReproduction } from '../../../extension/core/session/run';
 import { reproHome } from '../../../extension/core/session/storage';
-import { connectEngine } from '../../../extension/core/stack/engineConnection';
+import { connectEngine, selfHealthCheck as selfCheckOf } from '../../../extension/core/stack/engineConnection';
 import type { ReproApi } from '../../../extension/extension';
 
 const SESSION = `inhost-debug-${process.pid}`;
@@ -63,7 +63,7 @@ describe('Debugger: attach, replay, stop at the alert\'s frame (real engine, rea
     docker = conn.docker;
     const input = await incidentFromText(LINK, { trustedHosts: [] });
     if (!input.ok) throw new Error(input.error);
-    const r = await runReproduction({ incident: input.incident, repo: await openRepository(clone), docker, selfHealthCheck: conn.engine === 'podman', home: reproHome(), session: SESSION });
+    const r = await runReproduction({ incident: input.incident, repo: await openRepository(clone), docker, selfHealthCheck: selfCheckOf(conn), home: reproHome(), session: SESSION });
     worktree = r.receipt.worktree;
     const http = r.receipt.published.find((p) => p.name === 'http')!.url;
     await replayRequest(http, r.receipt.request!); // warm-up: the app opens its connections
