@@ -57,8 +57,8 @@ export async function upCommand(io: Io, dir: string, flags: { name?: string; sou
 }
 
 export async function psCommand(io: Io, flags: { json: boolean }): Promise<number> {
-  const { docker } = await cliEngine();
-  const sessions = await listSessions(docker);
+  const { docker, engine } = await cliEngine();
+  const sessions = await listSessions(docker, { engine });
   if (flags.json) { io.out(JSON.stringify(sessions, null, 2)); return EXIT.ok; }
   if (!sessions.length) { io.out('no sessions'); return EXIT.ok; }
   for (const s of sessions) {

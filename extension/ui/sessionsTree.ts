@@ -6,6 +6,7 @@ import { LABEL } from '../core/stack/labels';
 import { readReceipt, type Receipt } from '../core/session/receipt';
 import type { ReproduceEvent } from '../core/session/reproduce';
 import { reproHome, sessionDir } from '../core/session/storage';
+import { STEADY_HEALTH_INTERVAL_MS } from '../core/stack/plan';
 import { listSessions, type ContainerHealth, type SessionContainer, type SessionSummary } from '../core/stack/teardown';
 import type { EngineProvider } from './engine';
 import type { Logger } from './logger';
@@ -40,6 +41,10 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode
   /** Counts loads: an answer is applied only if no load started after it (see load()). */
   private generation = 0;
   private subscribing = false;
+  /** A load since the last one must redraw the view (anything but a poll asked for it). */
+  private redraw = true;
+  /** What the view last drew, to skip a poll's redraw when nothing changed. */
+  private shown = '';
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(private readonly engine: EngineProvider, private readonly log: Logger) {
@@ -83,8 +88,12 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode
     this.refresh();
   }
 
-  /** Re-reads the engine soon (coalesces bursts of engine events). */
-  refresh(delayMs = 0): void {
+  /**
+   * Re-reads the engine soon (coalesces bursts of engine events). A `poll` (Podman's health,
+   * below) redraws the view only if what it shows changed.
+   */
+  refresh(delayMs = 0, poll = false): void {
+    if (!poll) this.redraw = true;
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
     this.refreshTimer = setTimeout(() => { this.refreshTimer = undefined; void this.load(); }, delayMs);
   }
@@ -93,10 +102,17 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode
     // Loads overlap when events come while the engine answers slowly; only the newest may
     // apply, or an older answer ("db starting") lands last and stays until the next event.
     const generation = ++this.generation;
+    const redraw = this.redraw;
+    this.redraw = false;
     try {
-      const { docker } = await this.engine.get();
-      const sessions = await listSessions(docker);
-      if (generation !== this.generation) return this.sessions;
+      const { docker, engine } = await this.engine.get();
+      const sessions = await listSessions(docker, { engine });
+      if (generation !== this.generation) { this.redraw ||= redraw; return this.sessions; }
+      // Podman runs no checks by itself without systemd, and says nothing when one changes:
+      // the view asks again at Docker's pace while a session with checks runs (podmanHealth.ts).
+      if (engine === 'podman' && sessions.some((x) => x.containers.some((c) => c.health === 'healthy' || c.health === 'starting' || c.health === 'unhealthy'))) {
+        this.refresh(STEADY_HEALTH_INTERVAL_MS, true);
+      }
       this.sessions = sessions;
       this.error = undefined;
       const home = reproHome();
@@ -107,10 +123,13 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode
       }
       this.followEvents(docker);
     } catch (e) {
-      if (generation !== this.generation) return this.sessions;
+      if (generation !== this.generation) { this.redraw ||= redraw; return this.sessions; }
       this.sessions = [];
       this.error = (e as Error).message;
     }
+    const shown = JSON.stringify([this.sessions, [...this.receipts], this.error]);
+    if (!redraw && shown === this.shown) return this.sessions;
+    this.shown = shown;
     void vscode.commands.executeCommand('setContext', 'repro.hasSessions', this.sessions.length > 0);
     void vscode.commands.executeCommand('setContext', 'repro.engineUnavailable', this.error !== undefined);
     this.changed.fire(undefined);

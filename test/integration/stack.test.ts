@@ -26,9 +26,9 @@ import { connectEngine, EngineUnavailableError, selfHealthCheck as selfCheckOf, 
 import { ContainerFailedError } from '../../extension/core/stack/health';
 import { ImageUnavailableError } from '../../extension/core/stack/images';
 import { LABEL } from '../../extension/core/stack/labels';
-import { planSession, type Plan } from '../../extension/core/stack/plan';
+import { planSession, STEADY_HEALTH_INTERVAL_MS, type Plan } from '../../extension/core/stack/plan';
 import { listSessions, removeSession } from '../../extension/core/stack/teardown';
-import { CancelledError, SessionExistsError, up, type RunningStack, type StackEvent, type UpOptions } from '../../extension/core/stack/up';
+import { CancelledError, containerCreateOptions, SessionExistsError, up, type RunningStack, type StackEvent, type UpOptions } from '../../extension/core/stack/up';
 import { get } from './localHttp';
 import { sampleManifest } from './sampleManifest';
 
@@ -412,6 +412,34 @@ test('health checks through exec (as on Podman, which runs none): the stack stil
   }, async (stack) => {
     assert.ok(['db', 'cache', 'web', 'gateway'].every((e) => states.includes(`${e}:healthy`)), states.join(' '));
     assert.equal((await get(published(stack, 'http'), '/health')).status, 200);
+  });
+});
+
+test('a started session is listed healthy, service by service, on either engine (Podman: from the checks Repro runs)', { timeout: 90_000 }, async () => {
+  const session = sessionName('listed');
+  const plan = samplePlan(session);
+  await withStack(session, plan, { selfHealthCheck }, async (stack) => {
+    // The engine keeps each check as given (Podman 4.3 split CMD arguments at their spaces).
+    for (const c of stack.containers) {
+      const planned = plan.containers.find((p) => p.name === c.name)!;
+      if (!planned.health) continue;
+      assert.deepEqual((await engine().getContainer(c.id).inspect()).Config.Healthcheck?.Test, containerCreateOptions(planned).Healthcheck!.Test, c.entry);
+    }
+    const health = async () => Object.fromEntries(((await listSessions(engine(), { engine: kind })).find((s) => s.session === session)?.containers ?? [])
+      .map((c) => [c.service, c.health]));
+    // Docker before API 1.44 has no start interval: its first check comes at the steady pace.
+    const deadline = Date.now() + STEADY_HEALTH_INTERVAL_MS * 3;
+    let seen = await health();
+    while (!['db', 'cache', 'web', 'gateway'].every((e) => seen[e] === 'healthy') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      seen = await health();
+    }
+    assert.deepEqual(seen, { db: 'healthy', cache: 'healthy', web: 'healthy', gateway: 'healthy' });
+    if (kind === 'podman') {
+      // What the list alone says there: nothing of health.
+      const plain = (await listSessions(engine())).find((s) => s.session === session)!;
+      assert.ok(plain.containers.every((c) => c.health === 'running'), JSON.stringify(plain.containers.map((c) => [c.service, c.health])));
+    }
   });
 });
 

@@ -4,7 +4,7 @@ import { loadManifestText } from '../../extension/core/manifest/loader';
 import type { Manifest } from '../../extension/core/manifest/schema';
 import { selfHealthCheck } from '../../extension/core/stack/engineConnection';
 import { parseMemory, planSession, STEADY_HEALTH_INTERVAL_MS } from '../../extension/core/stack/plan';
-import { containerCreateOptions } from '../../extension/core/stack/up';
+import { containerCreateOptions, healthTest } from '../../extension/core/stack/up';
 
 const manifest = (): Manifest => {
   const r = loadManifestText(`version: 1
@@ -125,4 +125,16 @@ test('readiness is checked through exec on engines without a start interval: Pod
   assert.equal(selfHealthCheck({ engine: 'docker', apiVersion: '1.43' }), true);
   assert.equal(selfHealthCheck({ engine: 'docker', apiVersion: '1.44' }), false);
   assert.equal(selfHealthCheck({ engine: 'docker', apiVersion: '1.51' }), false);
+});
+
+test('health checks are stored so that no engine splits their arguments (Podman 4.3 splits a CMD argument at its spaces)', () => {
+  assert.deepEqual(healthTest(['pg_isready', '-h', '127.0.0.1']), ['CMD', 'pg_isready', '-h', '127.0.0.1']);
+  assert.deepEqual(healthTest(['sh', '-c', 'grep -q x /proc/net/tcp && true']), ['CMD-SHELL', 'grep -q x /proc/net/tcp && true']);
+  assert.deepEqual(healthTest(['python', '-c', "import socket; socket.create_connection(('127.0.0.1', 80), 1)"]),
+    ['CMD-SHELL', `python -c 'import socket; socket.create_connection(('\\''127.0.0.1'\\'', 80), 1)'`]);
+  // Every check the sample plans, as the engine gets it: no CMD argument with whitespace.
+  for (const c of planSession(manifest(), { session: 's1' }).containers.filter((x) => x.health)) {
+    const t = containerCreateOptions(c).Healthcheck!.Test!;
+    assert.ok(t[0] === 'CMD-SHELL' ? t.length === 2 : t.slice(1).every((a) => !/\s/.test(a)), `${c.entry}: ${JSON.stringify(t)}`);
+  }
 });

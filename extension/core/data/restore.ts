@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type Docker from 'dockerode';
 import { execIn } from '../stack/containerIo';
+import { shellQuote } from '../stack/shellQuote';
 import { startExec } from './engineJobs';
 import { describeSqlstate, type PgTarget } from './pg';
 import { collect } from './streams';
@@ -134,7 +135,6 @@ async function killPsql(docker: Docker, id: string, pidFile: string): Promise<vo
     `[ -s ${pidFile} ] && kill -9 "$(cat ${pidFile})" 2>/dev/null; rm -f ${pidFile}; exit 0`]);
 }
 
-const shellQuote = (s: string): string => (/^[A-Za-z0-9_=./:-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 /** psql's stderr -> a message with the line, the statement and the SQLSTATE's meaning only. */
 function restoreError(stderr: string, exitCode: number, index: StatementIndex, database: string): RestoreError {

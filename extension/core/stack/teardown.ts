@@ -1,7 +1,9 @@
 // Finding and removing what a session created, by label. Used by `down`, by `up` when it fails
 // or is cancelled, and to collect sessions left behind by a crash.
 import type Docker from 'dockerode';
+import type { EngineKind } from './engineConnection';
 import { LABEL, parsePublish } from './labels';
+import { addPodmanHealth } from './podmanHealth';
 
 /** What a person wants to know of a container at a glance. */
 export type ContainerHealth = 'starting' | 'healthy' | 'unhealthy' | 'running' | 'exited';
@@ -39,9 +41,10 @@ export function healthOf(state: string, status: string): ContainerHealth {
 
 /**
  * Every session on the engine, from the labels of its containers, networks and volumes (a
- * session that crashed before its first container still left a network or a volume).
+ * session that crashed before its first container still left a network or a volume). On
+ * Podman (`engine`), the health of running containers comes from their checks.
  */
-export async function listSessions(docker: Docker): Promise<SessionSummary[]> {
+export async function listSessions(docker: Docker, opts: { engine?: EngineKind } = {}): Promise<SessionSummary[]> {
   const [containers, networks, volumes] = await Promise.all([
     docker.listContainers({ all: true, filters: { label: [LABEL.session] } }),
     docker.listNetworks({ filters: { label: [LABEL.session] } }),
@@ -78,7 +81,10 @@ export async function listSessions(docker: Docker): Promise<SessionSummary[]> {
     const created = (v as { CreatedAt?: string }).CreatedAt;
     get(v.Labels ?? {}, Date.parse(created ?? '') || Date.now());
   }
-  return [...sessions.values()].sort((a, b) => a.session.localeCompare(b.session));
+  const list = [...sessions.values()].sort((a, b) => a.session.localeCompare(b.session));
+  // Podman's list says nothing of health (podmanHealth.ts).
+  if (opts.engine === 'podman') await addPodmanHealth(docker, list);
+  return list;
 }
 
 export interface Removed {

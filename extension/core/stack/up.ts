@@ -2,6 +2,7 @@
 // containers of a wave in parallel), each waited on until healthy. Whatever goes wrong, or a
 // cancel, removes everything the session created before the error reaches the caller.
 import type Docker from 'dockerode';
+import { shellQuote } from './shellQuote';
 import { ensureImage, type ImageInfo, type PullProgress } from './images';
 import { ContainerFailedError, waitReady } from './health';
 import type { Plan, PlannedContainer, PlannedPort } from './plan';
@@ -159,6 +160,18 @@ async function allSettledOrFirstError(tasks: ((signal: AbortSignal) => Promise<u
  * as alias (up() connects the others after creation), ports bound on 127.0.0.1 (0 = the engine
  * picks), health check in nanoseconds, no restart.
  */
+/**
+ * The check as the engine stores it. Podman 4.3 splits every argument of a CMD test at its
+ * spaces (`sh -c "a b"` became `sh -c a b`: the gateway's check failed, the app's passed
+ * whatever its port did); a CMD-SHELL string it keeps. So a check with an argument holding
+ * whitespace goes as CMD-SHELL, which Docker runs the same way (/bin/sh -c).
+ */
+export function healthTest(test: string[]): string[] {
+  if (!test.some((a) => /\s/.test(a))) return ['CMD', ...test];
+  if (test.length === 3 && test[0] === 'sh' && test[1] === '-c') return ['CMD-SHELL', test[2]!];
+  return ['CMD-SHELL', test.map(shellQuote).join(' ')];
+}
+
 export function containerCreateOptions(c: PlannedContainer, opts: { selfHealthCheck?: boolean } = {}): Docker.ContainerCreateOptions {
   const first = c.networks[0]!;
   return {
@@ -172,7 +185,7 @@ export function containerCreateOptions(c: PlannedContainer, opts: { selfHealthCh
     ExposedPorts: Object.fromEntries(c.ports.map((p) => [`${p.containerPort}/tcp`, {}])),
     ...(c.health ? {
       Healthcheck: {
-        Test: ['CMD', ...c.health.test],
+        Test: healthTest(c.health.test),
         Interval: c.health.intervalMs * 1e6,
         Timeout: c.health.timeoutMs * 1e6,
         Retries: c.health.retries,
