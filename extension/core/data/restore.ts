@@ -135,7 +135,6 @@ async function killPsql(docker: Docker, id: string, pidFile: string): Promise<vo
     `[ -s ${pidFile} ] && kill -9 "$(cat ${pidFile})" 2>/dev/null; rm -f ${pidFile}; exit 0`]);
 }
 
-
 /** psql's stderr -> a message with the line, the statement and the SQLSTATE's meaning only. */
 function restoreError(stderr: string, exitCode: number, index: StatementIndex, database: string): RestoreError {
   const lines = stderr.split('\n');
