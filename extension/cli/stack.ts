@@ -57,8 +57,8 @@ export async function upCommand(io: Io, dir: string, flags: { name?: string; sou
 }
 
 export async function psCommand(io: Io, flags: { json: boolean }): Promise<number> {
-  const { docker, engine } = await cliEngine();
-  const sessions = await listSessions(docker, { engine });
+  const conn = await cliEngine();
+  const sessions = await listSessions(conn.docker, { conn });
   if (flags.json) { io.out(JSON.stringify(sessions, null, 2)); return EXIT.ok; }
   if (!sessions.length) { io.out('no sessions'); return EXIT.ok; }
   for (const s of sessions) {

@@ -105,11 +105,12 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode
     const redraw = this.redraw;
     this.redraw = false;
     try {
-      const { docker, engine } = await this.engine.get();
-      const sessions = await listSessions(docker, { engine });
+      const conn = await this.engine.get();
+      const { docker, engine } = conn;
+      const sessions = await listSessions(docker, { conn });
       if (generation !== this.generation) { this.redraw ||= redraw; return this.sessions; }
       // Podman runs no checks by itself without systemd, and says nothing when one changes:
-      // the view asks again at Docker's pace while a session with checks runs (podmanHealth.ts).
+      // the view asks again at Docker's pace while a session with checks runs (checkedHealth.ts).
       if (engine === 'podman' && sessions.some((x) => x.containers.some((c) => c.health === 'healthy' || c.health === 'starting' || c.health === 'unhealthy'))) {
         this.refresh(STEADY_HEALTH_INTERVAL_MS, true);
       }

@@ -1,9 +1,8 @@
 // Finding and removing what a session created, by label. Used by `down`, by `up` when it fails
 // or is cancelled, and to collect sessions left behind by a crash.
 import type Docker from 'dockerode';
-import type { EngineKind } from './engineConnection';
 import { LABEL, parsePublish } from './labels';
-import { addPodmanHealth } from './podmanHealth';
+import { addCheckedHealth, type EngineInfo } from './checkedHealth';
 
 /** What a person wants to know of a container at a glance. */
 export type ContainerHealth = 'starting' | 'healthy' | 'unhealthy' | 'running' | 'exited';
@@ -41,10 +40,10 @@ export function healthOf(state: string, status: string): ContainerHealth {
 
 /**
  * Every session on the engine, from the labels of its containers, networks and volumes (a
- * session that crashed before its first container still left a network or a volume). On
- * Podman (`engine`), the health of running containers comes from their checks.
+ * session that crashed before its first container still left a network or a volume). Given
+ * the engine (`conn`), health the engine's list lacks comes from the checks (checkedHealth.ts).
  */
-export async function listSessions(docker: Docker, opts: { engine?: EngineKind } = {}): Promise<SessionSummary[]> {
+export async function listSessions(docker: Docker, opts: { conn?: EngineInfo } = {}): Promise<SessionSummary[]> {
   const [containers, networks, volumes] = await Promise.all([
     docker.listContainers({ all: true, filters: { label: [LABEL.session] } }),
     docker.listNetworks({ filters: { label: [LABEL.session] } }),
@@ -82,8 +81,8 @@ export async function listSessions(docker: Docker, opts: { engine?: EngineKind }
     get(v.Labels ?? {}, Date.parse(created ?? '') || Date.now());
   }
   const list = [...sessions.values()].sort((a, b) => a.session.localeCompare(b.session));
-  // Podman's list says nothing of health (podmanHealth.ts).
-  if (opts.engine === 'podman') await addPodmanHealth(docker, list);
+  // What the engine's list says too little of, or too late (checkedHealth.ts).
+  if (opts.conn) await addCheckedHealth(docker, list, opts.conn);
   return list;
 }
 
