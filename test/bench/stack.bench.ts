@@ -10,7 +10,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { loadManifestFile } from '../../extension/core/manifest/loader';
-import { connectEngine, selfHealthCheck, type EngineConnection } from '../../extension/core/stack/engineConnection';
+import { connectEngine, selfHealthCheck } from '../../extension/core/stack/engineConnection';
 import { waitReady } from '../../extension/core/stack/health';
 import { planSession, type Plan } from '../../extension/core/stack/plan';
 import { removeSession } from '../../extension/core/stack/teardown';
@@ -20,8 +20,8 @@ const ROOT = path.resolve(__dirname, '../../..');
 const SAMPLE = path.join(ROOT, 'test/fixtures/sample-shop');
 const RUNS = Number(process.argv[2]) || 5;
 const TAG = `bench${Date.now().toString(36)}`;
-/** The engine, once main() connected. */
-let conn: EngineConnection | undefined;
+/** Readiness through exec (selfHealthCheck), as up() is told for the engine main() connects to. */
+let selfCheck = false;
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -36,7 +36,6 @@ function plan(session: string): Plan {
 
 /** Baseline: networks, volumes, then each container created and started, in plan order, one at a time. */
 async function sequential(docker: Docker, p: Plan, waitHealthy = false): Promise<string> {
-  const selfCheck = selfHealthCheck(conn!);
   for (const n of p.networks) await docker.createNetwork({ Name: n.name, Driver: 'bridge', Internal: n.internal, CheckDuplicate: true, Labels: n.labels });
   for (const v of p.volumes) await docker.createVolume({ Name: v.name, Labels: v.labels });
   let gateway = '';
@@ -50,8 +49,6 @@ async function sequential(docker: Docker, p: Plan, waitHealthy = false): Promise
   }
   return gateway;
 }
-
-/** Polls the engine's health status every 50 ms (up() is told the same by the engine). */
 
 function status(port: number, urlPath: string): Promise<number> {
   return new Promise((resolve) => {
@@ -74,8 +71,9 @@ async function untilHealthy(port: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  conn = await connectEngine({});
+  const conn = await connectEngine({});
   const { docker } = conn;
+  selfCheck = selfHealthCheck(conn);
   const upMs: number[] = [];
   const baseMs: number[] = [];
   const baseReadyMs: number[] = [];
@@ -85,14 +83,14 @@ async function main(): Promise<void> {
   // The first start in this process: images present (no registry here), nothing else warm in
   // Repro; later runs are "warm".
   const cold = performance.now();
-  await up(docker, plan(`${TAG}-cold`), { selfHealthCheck: selfHealthCheck(conn) });
+  await up(docker, plan(`${TAG}-cold`), { selfHealthCheck: selfCheck });
   const coldMs = performance.now() - cold;
   await removeSession(docker, `${TAG}-cold`, { graceSeconds: 0 });
   for (let i = 0; i < RUNS; i++) {
     const a = `${TAG}-up-${i}`;
     try {
       const t = performance.now();
-      const stack = await up(docker, plan(a), { selfHealthCheck: selfHealthCheck(conn) });
+      const stack = await up(docker, plan(a), { selfHealthCheck: selfCheck });
       upMs.push(performance.now() - t);
       for (const w of stack.timings) (waves[w.step.replace(/^wave (\d+).*/, 'wave $1')] ??= []).push(w.ms);
       const port = stack.published.find((x) => x.name === 'http')!.hostPort;

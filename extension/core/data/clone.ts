@@ -94,7 +94,7 @@ export class CoverageError extends CloneError {
 /** The findings of a coverage report, for a CoverageError. */
 export const findingsOf = (report: CoverageReport): CoverageFindings => ({
   uncovered: report.uncovered.map((f) => `${f.table}.${f.column}`),
-  unknownRules: report.unknownRules.map((u) => u.slice(0, u.indexOf(':') < 0 ? u.length : u.indexOf(':'))),
+  unknownRules: report.unknownRules.map((u) => u.split(': ')[0]!), // "public.t.c: the table has no such column ..."
 });
 
 export interface CloneOptions {

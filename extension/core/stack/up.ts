@@ -156,11 +156,6 @@ async function allSettledOrFirstError(tasks: ((signal: AbortSignal) => Promise<u
 }
 
 /**
- * A planned container as the Engine API's create body: on its first network with its host name
- * as alias (up() connects the others after creation), ports bound on 127.0.0.1 (0 = the engine
- * picks), health check in nanoseconds, no restart.
- */
-/**
  * The check as the engine stores it. Podman 4.3 splits every argument of a CMD test at its
  * spaces (`sh -c "a b"` became `sh -c a b`: the gateway's check failed, the app's passed
  * whatever its port did); a CMD-SHELL string it keeps. So a check with an argument holding
@@ -172,6 +167,11 @@ export function healthTest(test: string[]): string[] {
   return ['CMD-SHELL', test.map(shellQuote).join(' ')];
 }
 
+/**
+ * A planned container as the Engine API's create body: on its first network with its host name
+ * as alias (up() connects the others after creation), ports bound on 127.0.0.1 (0 = the engine
+ * picks), health check in nanoseconds, no restart.
+ */
 export function containerCreateOptions(c: PlannedContainer, opts: { selfHealthCheck?: boolean } = {}): Docker.ContainerCreateOptions {
   const first = c.networks[0]!;
   return {
