@@ -51,7 +51,8 @@ const lazySshTransport = {
 const builds = [
   {
     ...common,
-    entryPoints: { extension: 'extension/extension.ts', cli: 'extension/cli.ts' },
+    // scrubWorker: the scrub lanes' thread, loaded from beside the bundle that starts it.
+    entryPoints: { extension: 'extension/extension.ts', cli: 'extension/cli.ts', scrubWorker: 'extension/core/data/scrubWorker.ts' },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',

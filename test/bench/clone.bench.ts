@@ -2,7 +2,8 @@
 // the same run:
 //   (a) the scrubber alone, file -> scrubber -> nowhere, against `cat` of the same file to
 //       /dev/null (the disk and page cache's pace), with the scrubber's peak RSS growth at a
-//       quarter, half and all of the input (memory must stay flat as the dump grows);
+//       quarter, half and all of the input (memory must stay flat as the dump grows), and the
+//       scrubber with two scrub lanes against one thread (the process's CPU-seconds beside);
 //   (b) the clone's dump, scrub and restore (the scrubber streamed into the session's
 //       PostgreSQL), and the full clone (checks, ANALYZE, the snapshots kept), against the same
 //       file restored as it is (restoreSql with the file stream) into a fresh database of the
@@ -37,6 +38,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { cloneServiceData, type CloneResult } from '../../extension/core/data/clone';
 import { createScrubber } from '../../extension/core/data/dumpScrubber';
+import { defaultLaneCount } from '../../extension/core/data/scrubLanes';
 import { pgTarget, psqlRows, quoteIdent } from '../../extension/core/data/pg';
 import type { PhysicalMeta } from '../../extension/core/data/physicalSnapshot';
 import { seedFromPhysical } from '../../extension/core/data/seedVolume';
@@ -140,7 +142,7 @@ async function timeCat(file: string): Promise<number> {
 }
 
 /** file -> scrubber -> nowhere; peak RSS growth sampled on each input chunk, at each mark. */
-async function timeScrub(file: string, manifest: Manifest, marks: number[]): Promise<{ seconds: number; growth: number[] }> {
+async function timeScrub(file: string, manifest: Manifest, marks: number[], lanes?: number): Promise<{ seconds: number; growth: number[]; cpu: number }> {
   const plan = compileScrubPlan(manifest.services!.db!.data!, KEY);
   const before = process.memoryUsage.rss();
   let peak = before;
@@ -153,11 +155,13 @@ async function timeScrub(file: string, manifest: Manifest, marks: number[]): Pro
     marks.forEach((m, i) => { if (read <= m || Number.isNaN(growth[i]!)) growth[i] = peak - before; });
   });
   const t = performance.now();
-  await pipeline(source, createScrubber(plan).stream, new Writable({ write: (_c, _e, cb) => cb() }));
+  const c0 = process.cpuUsage(); // every thread of the process: the lanes' too
+  await pipeline(source, createScrubber(plan, lanes === undefined ? {} : { lanes }).stream, new Writable({ write: (_c, _e, cb) => cb() }));
   const seconds = (performance.now() - t) / 1000;
+  const c = process.cpuUsage(c0);
   peak = Math.max(peak, process.memoryUsage.rss());
   growth[growth.length - 1] = peak - before;
-  return { seconds, growth };
+  return { seconds, growth, cpu: (c.user + c.system) / 1e6 };
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2).padStart(7)} s`;
@@ -209,6 +213,11 @@ async function main(): Promise<void> {
     console.log(`  (a) cat file > /dev/null        ${mbs(cat)}  ${s(cat * 1000)}`);
     console.log(`      scrubber (file -> nowhere)  ${mbs(scrub.seconds)}  ${s(scrub.seconds * 1000)}   ratio (scrubber time / cat time) ${(scrub.seconds / cat).toFixed(1)}`);
     console.log(`      scrubber peak RSS growth: ${marks.map((m, i) => `${(scrub.growth[i]! / MB).toFixed(0)} MB at ${(m / MB).toFixed(0)} MB`).join(', ')} of input (flat = bounded)`);
+    // Lanes: the clone's default here is defaultLaneCount(); two are run whatever it is.
+    const one = await timeScrub(file, manifest, marks, 0);
+    const two = await timeScrub(file, manifest, marks, 2);
+    console.log(`      scrub lanes (file -> nowhere): one thread ${mbs(one.seconds).trim()} (${one.cpu.toFixed(1)} CPU-s), two lanes ${mbs(two.seconds).trim()} (${two.cpu.toFixed(1)} CPU-s): ${(one.seconds / two.seconds).toFixed(2)}x; ` +
+      `peak RSS growth with lanes ${(two.growth[two.growth.length - 1]! / MB).toFixed(0)} MB; this machine's clones use ${defaultLaneCount()} lane(s) (${CORES} cores)`);
 
     // One session: the sample's PostgreSQL (its data volume seeded when a physical snapshot is kept).
     let seeded: PhysicalMeta | undefined;

@@ -728,9 +728,9 @@ describe('the scrubber\'s output writer', () => {
         w.range(src, start, start + n);
         want.push(src.subarray(start, start + n));
       }
-      if (i % 97 === 0) got.push(...w.take());
+      if (i % 97 === 0) got.push(...(w.take() as Buffer[]));
     }
-    got.push(...w.take());
+    got.push(...(w.take() as Buffer[]));
     assert.deepEqual(Buffer.concat(got), Buffer.concat(want));
     assert.equal(w.take().length, 0, 'nothing is taken twice');
     assert.ok(got.some((b) => b.buffer === src.buffer), 'a long run is a view of the input, not a copy');

@@ -11,10 +11,15 @@ export interface Sink {
   range(buf: Uint8Array, start: number, end: number): void;
   /** A whole buffer (the same rule). */
   bytes(b: Uint8Array): void;
+  /** Output still being made (by a scrub lane): its place is kept for it. */
+  later(output: Promise<Buffer>): void;
 }
 
+/** What a ChunkWriter hands on: bytes, and places held for output still being made. */
+export type Output = Buffer | Promise<Buffer>;
+
 /** A Sink that drops everything (the coverage scan reads, it writes nothing). */
-export const NO_SINK: Sink = { range: () => undefined, bytes: () => undefined };
+export const NO_SINK: Sink = { range: () => undefined, bytes: () => undefined, later: () => undefined };
 
 /** Runs at least this long are passed on as a view of the input rather than copied. */
 const LONG = 4096;
@@ -23,7 +28,7 @@ const LOOP_MAX = 48;
 const SLAB = 256 * 1024;
 
 export class ChunkWriter implements Sink {
-  private readonly out: Buffer[] = [];
+  private readonly out: Output[] = [];
   private slab = Buffer.allocUnsafeSlow(0);
   /** The slab's bytes [sealed, pos) are written but not yet in `out`. */
   private sealed = 0;
@@ -52,8 +57,13 @@ export class ChunkWriter implements Sink {
     this.range(b, 0, b.length);
   }
 
+  later(output: Promise<Buffer>): void {
+    this.seal();
+    this.out.push(output);
+  }
+
   /** What was written since the last call, in order (empty when nothing was). */
-  take(): Buffer[] {
+  take(): Output[] {
     this.seal();
     return this.out.splice(0);
   }

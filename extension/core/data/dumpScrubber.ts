@@ -6,12 +6,14 @@
 // cannot hold, a row with the wrong number of fields, a dump that is cut off. No error
 // message carries a data value: only table, column and type names, counts and line numbers.
 import { Transform, type TransformCallback } from 'node:stream';
-import { ChunkWriter, type Sink } from './chunkWriter';
-import { columnScrubber, type ValueScrubber } from './columnScrub';
-import { decodeCopyText, encodeCopyText } from './copyText';
+import { ChunkWriter, type Output, type Sink } from './chunkWriter';
+import { columnScrubber } from './columnScrub';
 import { DumpReader, type CopyMode, type DumpEvents, type DumpReaderOptions } from './dumpReader';
 import { fingerprint } from './keyed';
+import { OutputQueue } from './outputQueue';
+import { FieldMemo, RowScrubber, scrubValue, type ColumnPlan } from './rowScrubber';
 import { rulesFor, strategyName } from './rules';
+import { defaultLaneCount, RowBatcher, ScrubLanes, type LaneColumn } from './scrubLanes';
 import { decodeSqlValue, encodeSqlLiteral, type CopyHeader, type InsertStatement, type TableDecl } from './sqlStatements';
 import { classifyType, strategyProblem, type ColumnDecl } from './sqlTypes';
 import { DumpFormatError, type ScrubPlan, type ScrubStream, type ScrubSummary, type TableProgress } from './types';
@@ -20,103 +22,22 @@ export interface ScrubOptions extends DumpReaderOptions {
   onProgress?(p: TableProgress): void;
   /** How many original values per scrubbed column to fingerprint: the first N non-null (default 10,000). */
   fingerprintSample?: number;
-}
-
-interface ColumnPlan {
-  index: number;
-  column: string;
-  scrub: ValueScrubber;
-  /** Fingerprints of originals, for masked, faked, hashed and redacted columns. */
-  fingerprints?: Set<string>;
-  /** Shared by the column's plans across data blocks: how many values were fingerprinted. */
-  sampled?: { n: number };
-  /** The column's recent COPY fields and what they scrubbed to. */
-  memo: FieldMemo;
-}
-
-/** Fields longer than this are scrubbed every time (the memo's memory stays small). */
-const MEMO_MAX_BYTES = 256;
-/** Slots of a column's memo (a power of two): it holds at most this many distinct fields. */
-const MEMO_SLOTS = 8192;
-/** Lookups after which a column whose values rarely repeat stops using its memo. */
-const MEMO_TRIAL = 8192;
-
-interface MemoEntry {
-  /** The raw field, then the scrubbed one (escaped for COPY), in memory of their own. */
-  key: Buffer;
-  out: Buffer;
-  /** The original's fingerprint, if it was taken (values met while the sample was still open). */
-  fp: string | undefined;
-  isNull: boolean;
-}
-
-/**
- * Recent raw COPY fields -> their scrubbed field. Real data repeats values (names, cities,
- * addresses, dates), and every strategy is a pure function of the value under the key, so a
- * repeat needs no HMAC, no decoding and no encoding. Direct-mapped on a hash of the field's
- * bytes: a lookup makes no string and no object, and a new field takes its slot's place (an
- * approximation of an LRU, bounded, with no bookkeeping per hit).
- */
-class FieldMemo {
-  private readonly hashes = new Int32Array(MEMO_SLOTS);
-  private readonly entries: (MemoEntry | undefined)[] = new Array<MemoEntry | undefined>(MEMO_SLOTS).fill(undefined);
-  /** The slot and hash of the last lookup: where set() stores. */
-  private slot = 0;
-  private hash = 0;
-  private lookups = 0;
-  private hits = 0;
-  private off = false;
-
-  /**
-   * False once a column has shown that its values do not repeat (fewer than one lookup in 8
-   * a hit over its first MEMO_TRIAL lookups: unique emails, ids, tokens): then the memo's
-   * stored copies cost more than they save, and the column goes without.
-   */
-  useful(): boolean {
-    return !this.off;
-  }
-
-  get(buf: Buffer, start: number, end: number): MemoEntry | undefined {
-    // FNV-1a over the bytes.
-    let h = 0x811c9dc5 ^ (end - start);
-    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
-    const slot = (h ^ (h >>> 13)) & (MEMO_SLOTS - 1);
-    this.slot = slot;
-    this.hash = h;
-    let e = this.entries[slot];
-    if (e !== undefined && (this.hashes[slot] !== h || !sameBytes(e.key, buf, start, end))) e = undefined;
-    if (this.lookups < MEMO_TRIAL) this.trial(e !== undefined);
-    return e;
-  }
-
-  private trial(hit: boolean): void {
-    if (hit) this.hits++;
-    if (++this.lookups === MEMO_TRIAL && this.hits * 8 < MEMO_TRIAL) {
-      this.off = true;
-      this.entries.fill(undefined);
-    }
-  }
-
-  /** Stores what the field of the last get() (a miss) scrubbed to. */
-  set(e: MemoEntry): void {
-    if (this.off) return;
-    this.hashes[this.slot] = this.hash;
-    this.entries[this.slot] = e;
-  }
-}
-
-function sameBytes(a: Buffer, b: Buffer, start: number, end: number): boolean {
-  if (a.length !== end - start) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[start + i]) return false;
-  return true;
+  /** Worker threads that scrub large tables' rows (default: defaultLaneCount(), the cores a clone leaves; 0: none). */
+  lanes?: number;
+  /** Ruled rows scrubbed on the scrubber's own thread before lanes start (default 4 MiB). */
+  lanesAfterBytes?: number;
+  /** Bytes of rows per batch sent to a lane (default 256 KiB). */
+  laneBatchBytes?: number;
 }
 
 /** The encodings whose text the scrubber decodes as UTF-8 (SQL_ASCII: valid UTF-8 or an error). */
 const UTF8 = new Set(['UTF8', 'UTF-8', 'UNICODE', 'SQL_ASCII']);
 
-const TAB = 0x09;
 /** Bytes buffered on each side of the scrubber (see createScrubber). */
 const SCRUB_BUFFER = 4 * 1024 * 1024;
+/** Below this much ruled data a dump is scrubbed faster than lanes start (a thread, its modules). */
+const LANES_AFTER_BYTES = 4 * 1024 * 1024;
+const LANE_BATCH_BYTES = 256 * 1024;
 
 class Scrubbing implements DumpEvents {
   readonly decls = new Map<string, TableDecl>();
@@ -125,12 +46,24 @@ class Scrubbing implements DumpEvents {
   private readonly seen = new Set<string>();
   private readonly compiled = new Map<string, ColumnPlan[]>();
   private readonly sampledCount = new Map<string, { n: number }>();
-  private rowPlan: { table: string; plans: ColumnPlan[]; width: number; starts: Int32Array } | undefined;
+  /** The rows of the data block being read, when it has ruled columns. */
+  private rows: { scrubber: RowScrubber; columns: ColumnDecl[]; lane?: number } | undefined;
   private insertTable: string | undefined;
   private readonly sample: number;
+  /** Ruled rows scrubbed on this thread so far. */
+  private ownBytes = 0;
+  private readonly lanesAfter: number;
+  readonly lanes: ScrubLanes | undefined;
+  private readonly batcher: RowBatcher | undefined;
 
   constructor(private readonly plan: ScrubPlan, private readonly opts: ScrubOptions) {
     this.sample = opts.fingerprintSample ?? 10_000;
+    this.lanesAfter = opts.lanesAfterBytes ?? LANES_AFTER_BYTES;
+    const lanes = opts.lanes ?? defaultLaneCount();
+    if (lanes > 0) {
+      this.lanes = new ScrubLanes(lanes, plan.key);
+      this.batcher = new RowBatcher(this.lanes, opts.laneBatchBytes ?? LANE_BATCH_BYTES);
+    }
   }
 
   createTable(decl: TableDecl, line: number): void {
@@ -159,72 +92,36 @@ class Scrubbing implements DumpEvents {
     if (rules.truncate) return 'drop';
     if (plans.length === 0) return 'pass';
     this.checkEncoding(h.table, line);
-    this.rowPlan = { table: h.table, plans, width: columns.length, starts: new Int32Array(columns.length + 1) };
+    this.rows = { scrubber: new RowScrubber(h.table, plans, columns.length, this.sample, this.sampler), columns };
     return 'rows';
   }
 
   copyRow(buf: Buffer, rowStart: number, eol: number, end: number, line: number, out: Sink): void {
-    const { table, plans, width, starts } = this.rowPlan!;
-    // Where each field starts (starts[i]; a field ends one byte before the next one's start):
-    // only the ruled fields are cut out, the rest of the line is written as ranges of the input.
-    let fields = 1;
-    starts[0] = rowStart;
-    for (let tab = buf.indexOf(TAB, rowStart); tab >= 0 && tab < eol; tab = buf.indexOf(TAB, tab + 1)) {
-      if (fields < width) starts[fields] = tab + 1;
-      fields++;
+    const rows = this.rows!;
+    if (rows.lane === undefined && this.batcher && this.ownBytes >= this.lanesAfter && rows.scrubber.samplesComplete()) {
+      rows.lane = this.lanes!.table(rows.scrubber.table, rows.scrubber.width, this.laneColumns(rows.scrubber.plans, rows.columns));
     }
-    if (fields !== width) {
-      throw new DumpFormatError(`a row of ${table} has ${fields} fields where its COPY header names ${width} columns`, line);
+    if (rows.lane !== undefined) {
+      this.batcher!.add(rows.lane, buf, rowStart, end, line, out);
+      return;
     }
-    starts[width] = eol + 1;
-    let at = rowStart;
-    for (const p of plans) {
-      const start = starts[p.index]!;
-      const fieldEnd = starts[p.index + 1]! - 1;
-      out.range(buf, at, start);
-      out.bytes(this.copyField(table, p, buf, start, fieldEnd, line));
-      at = fieldEnd;
-    }
-    out.range(buf, at, end);
+    this.ownBytes += end - rowStart;
+    rows.scrubber.row(buf, rowStart, eol, end, line, out);
   }
 
-  /** One ruled field of a COPY row, scrubbed and escaped (from the column's memo when it repeats). */
-  private copyField(table: string, p: ColumnPlan, row: Buffer, start: number, end: number, line: number): Buffer {
-    const memo = end - start <= MEMO_MAX_BYTES && p.memo.useful() ? p.memo : undefined;
-    if (memo) {
-      const hit = memo.get(row, start, end);
-      if (hit) {
-        if (!hit.isNull && hit.fp !== undefined && p.sampled && p.sampled.n < this.sample) {
-          p.sampled.n++;
-          p.fingerprints!.add(hit.fp);
-        }
-        return hit.out;
-      }
-    }
-    let value: string | null;
-    try {
-      value = decodeCopyText(row.subarray(start, end));
-    } catch {
-      throw new DumpFormatError(`${table}.${p.column}: a value is not valid UTF-8`, line);
-    }
-    const fp = this.sampleFingerprint(p, value);
-    const out = encodeCopyText(this.scrub(table, p, value, line));
-    if (memo) {
-      // Copies of their own: a small Buffer is a slice of a shared 8 KB slab (or of the input
-      // chunk), which it would keep alive.
-      const own = Buffer.allocUnsafeSlow(end - start + out.length);
-      row.copy(own, 0, start, end);
-      out.copy(own, end - start);
-      memo.set({ key: own.subarray(0, end - start), out: own.subarray(end - start), fp, isNull: value === null });
-    }
-    return out;
+  /** What a lane needs of the ruled columns: plain data, no functions. */
+  private laneColumns(plans: ColumnPlan[], columns: ColumnDecl[]): LaneColumn[] {
+    const { rules } = this.rules(this.rows!.scrubber.table)!;
+    return plans.map((p) => ({ index: p.index, column: p.column, strategy: rules.columns.get(p.column)!, type: columns[p.index]!.type }));
   }
 
   copyEnd(table: string, rows: number): void {
+    // The "\." line comes next: the rows gathered so far go first.
+    this.batcher?.send();
     const e = this.entry(table);
     e.rowsIn += rows;
     if (!this.rules(table)?.rules.truncate) e.rowsOut += rows;
-    this.rowPlan = undefined;
+    this.rows = undefined;
     this.opts.onProgress?.({ table, rows: e.rowsIn, done: true });
   }
 
@@ -261,7 +158,8 @@ class Scrubbing implements DumpEvents {
         }
         if (v.kind === 'default') continue;
         const original = v.kind === 'null' ? null : v.value;
-        const scrubbed = this.apply(stmt.table, p, original, stmt.line);
+        this.sampler(p, original);
+        const scrubbed = scrubValue(stmt.table, p, original, stmt.line);
         parts.push(stmt.text.subarray(at, start));
         parts.push(Buffer.from(v.kind === 'string' ? encodeSqlLiteral(scrubbed, stmt.stdStrings, v.prefix, v.suffix) : encodeSqlLiteral(scrubbed, stmt.stdStrings), 'utf8'));
         at = end;
@@ -279,6 +177,7 @@ class Scrubbing implements DumpEvents {
   }
 
   finish(): void {
+    this.batcher?.send();
     this.endInserts();
     this.summary.missingTables = [...this.plan.tables.keys()].filter((t) => !this.seen.has(t)).sort();
   }
@@ -288,31 +187,17 @@ class Scrubbing implements DumpEvents {
     this.insertTable = undefined;
   }
 
-  private apply(table: string, p: ColumnPlan, value: string | null, line: number): string | null {
-    this.sampleFingerprint(p, value);
-    return this.scrub(table, p, value, line);
-  }
-
   /**
    * The sample is the column's first N non-null values (N distinct or fewer): bounded in memory
    * and in HMACs, however many rows repeat a value. Returns the fingerprint when one was taken.
    */
-  private sampleFingerprint(p: ColumnPlan, value: string | null): string | undefined {
+  private readonly sampler = (p: ColumnPlan, value: string | null): string | undefined => {
     if (value === null || !p.sampled || p.sampled.n >= this.sample) return undefined;
     p.sampled.n++;
     const fp = fingerprint(this.plan.key, value);
     p.fingerprints!.add(fp);
     return fp;
-  }
-
-  private scrub(table: string, p: ColumnPlan, value: string | null, line: number): string | null {
-    try {
-      return p.scrub(value);
-    } catch (e) {
-      // The strategies' messages name the type only, never the value.
-      throw new DumpFormatError(`${table}.${p.column}: ${(e as Error).message}`, line);
-    }
-  }
+  };
 
   private entry(table: string): { rowsIn: number; rowsOut: number } {
     let e = this.summary.tables.get(table);
@@ -375,6 +260,9 @@ class Scrubbing implements DumpEvents {
   }
 }
 
+/** Batches out to the lanes before the scrubber stops taking input. */
+const MAX_WAITING_BATCHES = 8;
+
 /** A Transform from a plain-SQL dump to its scrubbed copy; summary() is complete once it ended. */
 export function createScrubber(plan: ScrubPlan, opts: ScrubOptions = {}): ScrubStream {
   const scrubbing = new Scrubbing(plan, opts);
@@ -382,12 +270,34 @@ export function createScrubber(plan: ScrubPlan, opts: ScrubOptions = {}): ScrubS
   const reader = new DumpReader(scrubbing, writer, opts);
   scrubbing.reader = reader;
   const summary = scrubbing.summary;
-  const flush = (t: Transform) => {
-    for (const b of writer.take()) {
-      summary.bytesOut += b.length;
-      t.push(b);
+  // Callbacks held back: the next chunk's, while too many batches are out; the end's, until
+  // the last batch is back.
+  let held: TransformCallback | undefined;
+  let finishing: TransformCallback | undefined;
+  const queue = new OutputQueue((b) => {
+    summary.bytesOut += b.length;
+    stream.push(b);
+  }, () => advance());
+  const advance = (): void => {
+    if (stream.destroyed) return;
+    const failed = queue.drain();
+    const cb = held ?? finishing;
+    if (failed) {
+      held = finishing = undefined;
+      if (cb) cb(failed.error as Error);
+      else stream.destroy(failed.error as Error);
+      return;
+    }
+    if (held && queue.waiting < MAX_WAITING_BATCHES) {
+      held = undefined;
+      cb!();
+    } else if (finishing && queue.empty) {
+      finishing = undefined;
+      void scrubbing.lanes?.close();
+      cb!();
     }
   };
+  const take = (): Output[] => writer.take();
   const stream = new Transform({
     // Room for a few chunks on each side: the scrubber and what reads its output (psql in
     // another container) run on different cores, and a stall of one (a checkpoint, a burst of
@@ -399,24 +309,32 @@ export function createScrubber(plan: ScrubPlan, opts: ScrubOptions = {}): ScrubS
         const buf = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
         summary.bytesIn += buf.length;
         reader.write(buf);
-        flush(this);
+        queue.add(take());
         scrubbing.progress();
-        callback();
       } catch (e) {
-        writer.take();
+        take();
         callback(e as Error);
+        return;
       }
+      held = callback;
+      advance();
     },
     flush(callback: TransformCallback) {
       try {
         reader.end();
         scrubbing.finish();
-        flush(this);
-        callback();
+        queue.add(take());
       } catch (e) {
-        writer.take();
+        take();
         callback(e as Error);
+        return;
       }
+      finishing = callback;
+      advance();
+    },
+    destroy(error: Error | null, callback: (error: Error | null) => void) {
+      void scrubbing.lanes?.close();
+      callback(error);
     },
   });
   return { stream, summary: () => summary };

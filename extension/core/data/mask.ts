@@ -126,6 +126,20 @@ function poolOf(cp: number): Pool | null {
   return pool;
 }
 
+/**
+ * The pools worked out so far, by code point: a scrub lane starts with the scrubber's (a
+ * pool is a pure function of its code point, and working one out takes milliseconds).
+ */
+export type MaskPools = [number, Pool | null][];
+
+export function maskPools(): MaskPools {
+  return [...poolByCodePoint];
+}
+
+export function adoptMaskPools(pools: MaskPools): void {
+  for (const [cp, pool] of pools) poolByCodePoint.set(cp, pool);
+}
+
 function indexIn(pool: Pool, cp: number): number {
   let lo = 0;
   let hi = pool.length - 1;

@@ -89,8 +89,9 @@ export interface CoverageReport {
 
 /** Thrown when the dump is cut off, malformed, or a rule cannot apply; never holds data values. */
 export class DumpFormatError extends Error {
-  constructor(message: string, readonly line?: number) {
-    super(line ? `${message} (dump line ${line})` : message);
+  /** `message` is `reason` and the line. */
+  constructor(readonly reason: string, readonly line?: number) {
+    super(line ? `${reason} (dump line ${line})` : reason);
     this.name = 'DumpFormatError';
   }
 }
