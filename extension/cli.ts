@@ -2,7 +2,7 @@
 // The `repro` command line: the same core as the extension, for terminals and pipelines.
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { dataCloneCommand, dataScanCommand } from './cli/data';
+import { dataCacheCommand, dataCloneCommand, dataScanCommand } from './cli/data';
 import { driftCommand } from './cli/drift';
 import { CliError, EXIT } from './cli/exitCodes';
 import { importCommand } from './cli/import';
@@ -54,6 +54,9 @@ Commands:
       --dir <dir>             the project (default: the current folder)
       --session <name>        which session (default: the project's, or the only one)
       --replace               drop what the session's database holds first
+  data cache                  the scrubbed snapshots kept for the next clone of the same data
+                              (in REPRO_HOME, and the engine's copies of their data folders)
+      --clear                 remove them all: the next clone reads its source again
   sessions [--json]           list reproductions (their receipts) and whether they still run
   receipt <session> [--json]  print a reproduction's receipt (Markdown, or JSON)
   drift [dir]                 an environment's published state against repro.yaml, the
@@ -173,7 +176,12 @@ export async function main(argv: string[], io: Io = processIo(), signal: AbortSi
             ...(typeof values.session === 'string' ? { session: values.session } : {}),
           }, signal);
         }
-        throw new CliError('usage: repro data scan [dir] | repro data clone [service]', EXIT.usage);
+        if (sub === 'cache') {
+          const { values, positionals } = parse(args, { clear: { type: 'boolean' } });
+          if (positionals.length) throw new CliError('usage: repro data cache [--clear]', EXIT.usage);
+          return await dataCacheCommand(io, { clear: Boolean(values.clear) });
+        }
+        throw new CliError('usage: repro data scan [dir] | repro data clone [service] | repro data cache [--clear]', EXIT.usage);
       }
       case 'sessions': {
         const { values, positionals } = parse(rest, { json: { type: 'boolean' } });

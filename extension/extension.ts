@@ -86,7 +86,7 @@ export function activate(context: vscode.ExtensionContext): ReproApi {
   context.subscriptions.push(
     coverage,
     vscode.window.createTreeView('repro.coverage', { treeDataProvider: coverage }),
-    registerCoverageCommands({ store, coverage, log, secrets: context.secrets }),
+    registerCoverageCommands({ store, coverage, log, secrets: context.secrets, engine }),
   );
   // Parity (drift): computed when the view is shown; the state's URL or command runs then.
   const parity = new ParityTreeProvider(store, engine, log);

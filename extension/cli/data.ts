@@ -1,8 +1,9 @@
-// repro data scan / clone: the coverage gate of a project's dumps, and production-shaped,
-// scrubbed data cloned into a running session.
+// repro data scan / clone / cache: the coverage gate of a project's dumps, production-shaped,
+// scrubbed data cloned into a running session, and the scrubbed snapshots kept for the next one.
 import { openRepository } from '../core/git/repository';
 import { cloneData } from '../core/data/clone';
-import { engineCopiesPending, engineCopiesSettled } from '../core/data/engineCopy';
+import { cacheDir, clearCache, DEFAULT_CACHE_BYTES, formatBytes, listCache, type CacheEntryInfo } from '../core/data/cache';
+import { engineCopiesPending, engineCopiesSettled, listEngineCopies, removeEngineCopies } from '../core/data/engineCopy';
 import { scanWorkspaceCoverage } from '../core/data/coverageScan';
 import { scrubKeyFrom } from '../core/data/rules';
 import { formatCoverage } from '../core/data/scan';
@@ -90,4 +91,48 @@ export async function waitForEngineCopies(io: Io): Promise<void> {
   if (!engineCopiesPending()) return;
   io.err('  finishing the engine\'s copy of the data (for the next session)');
   await engineCopiesSettled();
+}
+
+/** One line of the listing: what a user needs to tell entries apart. */
+export function describeCacheEntry(e: CacheEntryInfo): string {
+  const forms = [e.physical ? 'data folder' : '', e.sql ? 'SQL' : ''].filter(Boolean).join(' + ') || 'incomplete';
+  const used = e.usedAt.toISOString().slice(0, 16).replace('T', ' ');
+  const what = [
+    e.origin ? `${e.origin.service}: ${e.origin.source}` : '',
+    e.pgMajor !== undefined ? `PostgreSQL ${e.pgMajor}` : '',
+    e.rows !== undefined ? `${e.tables} table${e.tables === 1 ? '' : 's'}, ${e.rows.toLocaleString('en')} rows` : '',
+  ].filter(Boolean).join(', ');
+  return `${e.key.slice(0, 12)}  used ${used}  ${formatBytes(e.bytes).padStart(9)}  ${forms}${what ? `  (${what})` : ''}`;
+}
+
+/**
+ * Lists the scrubbed snapshots kept in REPRO_HOME and the engine's copies of them, or removes
+ * them all (--clear). The engine is optional: without one the files are still listed or removed.
+ */
+export async function dataCacheCommand(io: Io, flags: { clear: boolean }): Promise<number> {
+  const home = reproHome();
+  const dir = cacheDir(home);
+  let engine: Awaited<ReturnType<typeof cliEngine>> | undefined;
+  let engineProblem = '';
+  try { engine = await cliEngine(); } catch (e) { engineProblem = (e as Error).message.split('\n')[0]!; }
+  if (flags.clear) {
+    const files = clearCache(home);
+    const copies = engine ? await removeEngineCopies(engine.docker, home) : undefined;
+    io.out(`removed ${files.entries} snapshot${files.entries === 1 ? '' : 's'} (${formatBytes(files.bytes)}) from ${dir}` +
+      (copies === undefined ? '' : ` and ${copies} engine cop${copies === 1 ? 'y' : 'ies'}`));
+    if (!engine) io.err(`the engine's copies were not removed (${engineProblem}); they go at the next clone that keeps a snapshot, as their files are gone`);
+    io.out('the next reproduction of that data clones it from its source again');
+    return EXIT.ok;
+  }
+  const entries = listCache(home);
+  const total = entries.reduce((a, e) => a + e.bytes, 0);
+  io.out(`${dir}: ${entries.length} snapshot${entries.length === 1 ? '' : 's'}, ${formatBytes(total)} (the least recently used go past ${formatBytes(DEFAULT_CACHE_BYTES)})`);
+  for (const e of entries) io.out(`  ${describeCacheEntry(e)}`);
+  if (engine) {
+    const copies = await listEngineCopies(engine.docker, home);
+    io.out(`engine: ${copies.length} cop${copies.length === 1 ? 'y' : 'ies'} of a data folder${copies.length ? ` (${copies.join(', ')})` : ''}`);
+  } else {
+    io.out(`engine: not checked (${engineProblem})`);
+  }
+  return EXIT.ok;
 }

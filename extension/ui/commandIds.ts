@@ -34,6 +34,7 @@ export const COVERAGE_COMMANDS = {
   addScrubRuleAs: 'repro.addScrubRuleAs',
   acknowledgeColumn: 'repro.acknowledgeColumn',
   setDataSourceSecret: 'repro.setDataSourceSecret',
+  clearDataCache: 'repro.clearDataCache',
 } as const;
 
 // The Incidents view (incidentCommands.ts).

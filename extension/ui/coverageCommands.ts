@@ -2,8 +2,12 @@
 // a column, acknowledge a column as safe to keep. Edits go through a WorkspaceEdit of
 // repro.yaml, so they show in the editor, can be undone, and are saved like any other change.
 import * as vscode from 'vscode';
+import { cacheDir, clearCache, formatBytes, listCache } from '../core/data/cache';
 import { acknowledgeColumn, addColumnRule } from '../core/data/coverageFix';
+import { listEngineCopies, removeEngineCopies } from '../core/data/engineCopy';
+import { reproHome } from '../core/session/storage';
 import { COVERAGE_COMMANDS, type CoverageCommandKey } from './commandIds';
+import type { EngineProvider } from './engine';
 import type { CoverageNode, CoverageTreeProvider } from './coverageTree';
 import { setSourceSecret } from './dataSecrets';
 import type { Logger } from './logger';
@@ -17,7 +21,7 @@ const STRATEGIES = [
   ['redact', 'a fixed placeholder'], ['null', 'NULL'], ['keep', 'unchanged (say why in a comment)'],
 ] as const;
 
-export interface CoverageDeps { store: ManifestStore; coverage: CoverageTreeProvider; log: Logger; secrets: vscode.SecretStorage }
+export interface CoverageDeps { store: ManifestStore; coverage: CoverageTreeProvider; log: Logger; secrets: vscode.SecretStorage; engine: EngineProvider }
 
 export function registerCoverageCommands(deps: CoverageDeps): vscode.Disposable {
   const handlers: Record<CoverageCommandKey, (...args: unknown[]) => unknown> = {
@@ -26,6 +30,7 @@ export function registerCoverageCommands(deps: CoverageDeps): vscode.Disposable 
     addScrubRuleAs: (node) => addRule(deps, node, true),
     acknowledgeColumn: (node) => acknowledge(deps, node),
     setDataSourceSecret: () => setSourceSecret(deps.secrets, deps.store.primary()?.project.manifest),
+    clearDataCache: () => clearDataCache(deps),
   };
   return vscode.Disposable.from(...(Object.keys(handlers) as CoverageCommandKey[]).map((k) => vscode.commands.registerCommand(COVERAGE_COMMANDS[k], handlers[k])));
 }
@@ -62,4 +67,34 @@ async function acknowledge(deps: CoverageDeps, arg: unknown): Promise<void> {
 
 async function editManifest(deps: CoverageDeps, change: (text: string) => string, what: string): Promise<void> {
   if (await editReproYaml(deps.store, deps.log, 'coverage', change, what)) deps.coverage.refresh();
+}
+
+/**
+ * Removes the scrubbed snapshots kept for the next clone (REPRO_HOME/data) and the engine's
+ * copies of their data folders, after saying what that is. The engine is optional: without it
+ * the files go and the copies follow at the next clone that keeps a snapshot.
+ */
+async function clearDataCache(deps: CoverageDeps): Promise<void> {
+  const home = reproHome();
+  const entries = listCache(home);
+  let docker;
+  try { docker = (await deps.engine.get()).docker; } catch { docker = undefined; }
+  const copies = docker ? await listEngineCopies(docker, home).catch(() => []) : [];
+  if (!entries.length && !copies.length) {
+    void vscode.window.showInformationMessage('Repro: the data cache is empty.');
+    return;
+  }
+  const bytes = entries.reduce((a, e) => a + e.bytes, 0);
+  const what = [
+    entries.length ? `${entries.length} scrubbed snapshot${entries.length === 1 ? '' : 's'} (${formatBytes(bytes)}) in ${cacheDir(home)}` : '',
+    copies.length ? `${copies.length} engine cop${copies.length === 1 ? 'y' : 'ies'} of a data folder` : '',
+  ].filter(Boolean).join(' and ');
+  const sure = await vscode.window.showWarningMessage('Clear Repro\'s data cache?', {
+    modal: true, detail: `This removes ${what}. The next reproduction of that data clones it from its source again, which takes longer.`,
+  }, 'Clear');
+  if (sure !== 'Clear') return;
+  const files = clearCache(home);
+  const removed = docker ? await removeEngineCopies(docker, home).catch((e: Error) => { deps.log.warn(`[data] engine copies not removed: ${e.message}`); return 0; }) : 0;
+  deps.log.info(`[data] cache cleared: ${files.entries} snapshots (${formatBytes(files.bytes)}), ${removed} engine copies`);
+  void vscode.window.showInformationMessage(`Repro: removed ${files.entries} snapshot${files.entries === 1 ? '' : 's'} (${formatBytes(files.bytes)})${removed ? ` and ${removed} engine cop${removed === 1 ? 'y' : 'ies'}` : ''}.`);
 }

@@ -711,7 +711,8 @@ try {
     }
     // (k) an incident at a commit whose repro.yaml has no rule for a personal column the
     //     checkout's repro.yaml covers: the error says what is uncovered, leaves nothing, and
-    //     "Retry with My Checkout's Rules" reproduces the same commit with the checkout's rules
+    //     "Retry with My Checkout's Rules" reproduces the same commit with the checkout's rules;
+    //     then Clear Data Cache removes the snapshots that reproduction kept
     if (only('k')) {
       const repo = path.join(tmp, 'ws', 'shop-rules');
       const release = execFileSync('bash', [path.join(ROOT, 'test/fixtures/make-sample-repo.sh'), repo], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -776,6 +777,23 @@ try {
           if (emails.length < 10) throw new Error(`the clone has ${emails.length} emails:\n${out.slice(0, 500)}`);
           const leaked = emails.filter((e) => dump.includes(e));
           if (leaked.length) throw new Error(`${leaked.length} emails of the dump are in the clone`);
+        });
+        await check('(k) Repro: Clear Data Cache… says what it removes, then removes the snapshots the reproduction kept and the engine\'s copy', async () => {
+          const dataDir = path.join(home, 'data');
+          const entries = () => (fs.existsSync(dataDir) ? fs.readdirSync(dataDir).filter((n) => /^[0-9a-f]{64}\.(json|pg\.json)$/.test(n)) : []);
+          if (!entries().length) throw new Error('the reproduction kept no snapshot');
+          await runCommand(page, 'Repro: Clear Data Cache');
+          const box = page.locator('.monaco-dialog-box', { hasText: 'Clear Repro\'s data cache?' });
+          await box.waitFor({ timeout: 15000 });
+          const text = await box.innerText();
+          if (!/This removes \d+ scrubbed snapshots? \([\d.]+ [KMG]B\) in .*repro-home\/data/.test(text)) throw new Error(`the confirmation does not say what goes:\n${text}`);
+          await page.screenshot({ path: path.join(tmp, 'clear-cache.png') });
+          log(`screenshot ${path.join(tmp, 'clear-cache.png')}`);
+          await dialogButton(page, 'Clear').click();
+          await page.locator('.notifications-toasts', { hasText: /Repro: removed \d+ snapshots? / }).waitFor({ timeout: 60000 });
+          if (entries().length) throw new Error(`left in the cache: ${entries().join(', ')}`);
+          const copies = (await docker.listVolumes({ filters: { label: ['dev.repro.role=data-copy', `dev.repro.copy.home=${os.hostname()}:${home}`] } })).Volumes ?? [];
+          if (copies.length) throw new Error(`engine copies left: ${copies.map((v) => v.Name).join(', ')}`);
         });
       } finally {
         await removeFromEngine(session);

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { test } from 'node:test';
+import { cacheKey, openCacheWriter, serialSummary } from '../../extension/core/data/cache';
 import { runCli } from './cliHarness';
 import { tempDir, writeFiles } from './helpers';
 
@@ -84,4 +87,42 @@ test('repro reproduce --rules-from takes incident or workspace; anything else is
   const r = await run(empty, 'reproduce', 'vscode://reprokit.repro/reproduce?incident=INC-1&commit=abcdef1', '--rules-from', 'latest');
   assert.equal(r.code, 64);
   assert.match(r.err, /--rules-from takes incident or workspace, not "latest"/);
+});
+
+test('repro data cache lists the kept snapshots and what they hold; --clear removes them; no engine is needed', async () => {
+  const home = tempDir('repro-cache-cli-');
+  const env = { REPRO_HOME: process.env.REPRO_HOME, REPRO_ENGINE_HOST: process.env.REPRO_ENGINE_HOST };
+  process.env.REPRO_HOME = home;
+  process.env.REPRO_ENGINE_HOST = `unix://${path.join(home, 'no-engine.sock')}`;
+  try {
+    const empty = await run(home, 'data', 'cache');
+    assert.equal(empty.code, 0, empty.err);
+    assert.match(empty.out, /: 0 snapshots, 0\.0 KB/);
+    const summary = serialSummary({ tables: new Map([['public.customers', { rowsIn: 300, rowsOut: 300 }], ['public.orders', { rowsIn: 1000, rowsOut: 734 }]]), fingerprints: new Map(), bytesIn: 1, bytesOut: 1 });
+    const key = cacheKey({ source: 'dump:abc', plan: 'rules-1', pgMajor: 15 });
+    const w = openCacheWriter(home, key);
+    await pipeline(Readable.from([Buffer.alloc(300_000, 'x')]), w.stream);
+    await w.commit({ snapshot: 'a'.repeat(64), rules: 'rules-1', pgMajor: 15, summary, verified: { columns: 0, values: 0, leaks: [], skipped: [], short: 0 }, origin: { service: 'db', source: 'the dump data/production.sql' } });
+    // A snapshot being written now (by a clone in another window) is not an entry yet, and stays.
+    const writing = openCacheWriter(home, cacheKey({ source: 'dump:def', plan: 'rules-1', pgMajor: 15 }));
+    writing.stream.write('COPY');
+    await new Promise((r) => setImmediate(r));
+
+    const listed = await run(home, 'data', 'cache');
+    assert.equal(listed.code, 0, listed.err);
+    assert.match(listed.out, /: 1 snapshot, 293\.\d KB \(the least recently used go past 2\.0 GB\)/);
+    assert.match(listed.out, new RegExp(`\\n {2}${key.slice(0, 12)} {2}used \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d +293\\.\\d KB {2}SQL {2}\\(db: the dump data/production\\.sql, PostgreSQL 15, 2 tables, 1,034 rows\\)\\n`));
+    assert.match(listed.out, /\nengine: not checked \(.+\)\n$/, 'without an engine the files are still listed');
+
+    const cleared = await run(home, 'data', 'cache', '--clear');
+    assert.equal(cleared.code, 0, cleared.err);
+    assert.match(cleared.out, /^removed 1 snapshot \(293\.\d KB\) from .*\nthe next reproduction of that data clones it from its source again\n$/);
+    assert.match(cleared.err, /the engine's copies were not removed/);
+    assert.deepEqual(fs.readdirSync(path.join(home, 'data')).filter((n) => !n.endsWith('.tmp')), [], 'every entry is gone');
+    assert.equal(fs.readdirSync(path.join(home, 'data')).filter((n) => n.endsWith('.tmp')).length, 1, 'the one being written is not');
+    writing.abort();
+    assert.match((await run(home, 'data', 'cache', 'x')).err, /usage: repro data cache \[--clear\]/);
+  } finally {
+    for (const [k, v] of Object.entries(env)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+  }
 });

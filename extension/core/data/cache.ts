@@ -47,6 +47,8 @@ export interface CacheMeta {
   summary: SerialSummary;
   /** What the value check found when the snapshot was made (a snapshot is cached only if it passed). */
   verified: VerifyReport['fingerprints'];
+  /** Where the data came from, for the cache's listing: the service, and its source without credentials. */
+  origin?: { service: string; source: string };
 }
 
 export interface SerialSummary {
@@ -140,23 +142,19 @@ export function openCacheWriter(home: string, key: string): CacheWriter {
   };
 }
 
-/**
- * Removes entries (SQL and physical snapshots alike), least recently used first, until the
- * folder holds at most `maxBytes`; `keep` (the entries just written) is never removed. Left-over
- * temporary files older than a day go too. Returns the keys removed.
- */
-export function pruneCache(home: string, maxBytes = DEFAULT_CACHE_BYTES, keep?: string | string[]): string[] {
-  const kept = new Set(typeof keep === 'string' ? [keep] : keep ?? []);
+/** The files of each entry in the cache folder, by key; `temporary`: files being written (or left). */
+function scanCache(home: string): { entries: Map<string, { bytes: number; used: number }>; temporary: { file: string; mtimeMs: number }[] } {
+  const entries = new Map<string, { bytes: number; used: number }>();
+  const temporary: { file: string; mtimeMs: number }[] = [];
   const dir = cacheDir(home);
   let names: string[];
-  try { names = fs.readdirSync(dir); } catch { return []; }
-  const entries = new Map<string, { bytes: number; used: number }>();
+  try { names = fs.readdirSync(dir); } catch { return { entries, temporary }; }
   for (const n of names) {
     const f = path.join(dir, n);
     let st: fs.Stats;
     try { st = fs.statSync(f); } catch { continue; }
     if (n.endsWith('.tmp')) {
-      if (Date.now() - st.mtimeMs > 24 * 3600e3) fs.rmSync(f, { force: true });
+      temporary.push({ file: f, mtimeMs: st.mtimeMs });
       continue;
     }
     const m = /^([0-9a-f]{64})\.(sql|sql\.gz|json|pg\.tar\.gz|pg\.json)$/.exec(n);
@@ -166,6 +164,18 @@ export function pruneCache(home: string, maxBytes = DEFAULT_CACHE_BYTES, keep?: 
     e.used = Math.max(e.used, st.mtimeMs);
     entries.set(m[1]!, e);
   }
+  return { entries, temporary };
+}
+
+/**
+ * Removes entries (SQL and physical snapshots alike), least recently used first, until the
+ * folder holds at most `maxBytes`; `keep` (the entries just written) is never removed. Left-over
+ * temporary files older than a day go too. Returns the keys removed.
+ */
+export function pruneCache(home: string, maxBytes = DEFAULT_CACHE_BYTES, keep?: string | string[]): string[] {
+  const kept = new Set(typeof keep === 'string' ? [keep] : keep ?? []);
+  const { entries, temporary } = scanCache(home);
+  for (const t of temporary) if (Date.now() - t.mtimeMs > 24 * 3600e3) fs.rmSync(t.file, { force: true });
   let total = [...entries.values()].reduce((a, e) => a + e.bytes, 0);
   const removed: string[] = [];
   for (const [key, e] of [...entries].sort((a, b) => a[1].used - b[1].used)) {
@@ -180,4 +190,60 @@ export function pruneCache(home: string, maxBytes = DEFAULT_CACHE_BYTES, keep?: 
     removed.push(key);
   }
   return removed;
+}
+
+/** "812.3 MB", "1.2 GB": sizes of the cache as it is listed. */
+export function formatBytes(n: number): string {
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(1)} GB`;
+}
+
+/** An entry of the cache as `repro data cache` and the Clear Data Cache command show it. */
+export interface CacheEntryInfo {
+  key: string;
+  /** Its files' bytes on disk. */
+  bytes: number;
+  /** When a clone last wrote or used it. */
+  usedAt: Date;
+  /** The scrubbed SQL is there. */
+  sql: boolean;
+  /** The physical snapshot (the data folder) is there. */
+  physical: boolean;
+  pgMajor?: number;
+  /** Rows in the clone, all tables together, and how many tables. */
+  rows?: number;
+  tables?: number;
+  origin?: CacheMeta['origin'];
+}
+
+/** The cache's entries, the most recently used first. Reads the metas only, never a snapshot. */
+export function listCache(home: string): CacheEntryInfo[] {
+  const read = <T>(file: string): T | undefined => {
+    try { return JSON.parse(fs.readFileSync(file, 'utf8')) as T; } catch { return undefined; }
+  };
+  const out: CacheEntryInfo[] = [];
+  for (const [key, e] of scanCache(home).entries) {
+    const base = path.join(cacheDir(home), key);
+    const sql = read<CacheMeta>(`${base}.json`);
+    // physicalSnapshot.ts writes it (PhysicalMeta); only what is shown is read.
+    const phys = read<{ pgMajor?: number; counts?: [string, number][]; origin?: CacheMeta['origin'] }>(`${base}.pg.json`);
+    const counts = phys?.counts ?? sql?.summary.tables.map(([t, c]) => [t, c.rowsOut] as [string, number]);
+    const pgMajor = sql?.pgMajor ?? phys?.pgMajor;
+    out.push({
+      key, bytes: e.bytes, usedAt: new Date(e.used),
+      sql: Boolean(sql) && fs.existsSync(`${base}.sql`), physical: Boolean(phys) && fs.existsSync(`${base}.pg.tar.gz`),
+      ...(pgMajor !== undefined ? { pgMajor } : {}),
+      ...(counts ? { rows: counts.reduce((a, [, n]) => a + n, 0), tables: counts.length } : {}),
+      ...(sql?.origin ?? phys?.origin ? { origin: (sql?.origin ?? phys?.origin)! } : {}),
+    });
+  }
+  return out.sort((a, b) => b.usedAt.getTime() - a.usedAt.getTime());
+}
+
+/** Removes every entry (a clone writing one now still completes it). Returns what was removed. */
+export function clearCache(home: string): { entries: number; bytes: number } {
+  const before = listCache(home);
+  const removed = new Set(pruneCache(home, 0));
+  return { entries: removed.size, bytes: before.filter((e) => removed.has(e.key)).reduce((a, e) => a + e.bytes, 0) };
 }

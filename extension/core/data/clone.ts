@@ -337,7 +337,7 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
 
     const { problems: _, ...prints } = before.prints;
     if (writer) {
-      await writer.commit({ snapshot, rules: plan.identity, pgMajor: major, summary: serialSummary(summary), verified: prints });
+      await writer.commit({ snapshot, rules: plan.identity, pgMajor: major, summary: serialSummary(summary), verified: prints, origin: { service: o.service, source: source.what } });
       writer = undefined;
     }
     if (keep) {
@@ -349,6 +349,7 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
         got.commit({
           image: container.Image, pgMajor: major, snapshot, rules: plan.identity,
           counts: verified.counts.map((c) => [c.table, c.actual]), foreignKeys: verified.foreignKeys, fingerprints: prints,
+          origin: { service: o.service, source: source.what },
         });
         const entry = o.engineCopy !== false ? lookupPhysical(o.home, keep) : undefined;
         const log = o.onEngineCopy ?? o.onStep;

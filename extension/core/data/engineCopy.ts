@@ -210,11 +210,21 @@ async function pruneCopies(docker: Docker, home: string, making: string): Promis
   for (const c of kept.slice(MAX_COPIES - 1)) if (!filling.has(c.name)) await removeCopy(docker, c.name);
 }
 
-/** Removes every copy this REPRO_HOME made on the engine (with its cache, or to measure without). */
-export async function removeEngineCopies(docker: Docker, home: string): Promise<void> {
-  await engineCopiesSettled();
+/** The volumes of the copies this REPRO_HOME made on the engine. */
+export async function listEngineCopies(docker: Docker, home: string): Promise<string[]> {
   const { Volumes } = await docker.listVolumes({ filters: { label: [`${LABEL.role}=${COPY_ROLE}`, `${COPY_LABEL.home}=${homeId(home)}`] } });
-  for (const v of Volumes ?? []) await removeCopy(docker, v.Name);
+  return (Volumes ?? []).map((v) => v.Name).sort();
+}
+
+/**
+ * Removes every copy this REPRO_HOME made on the engine (with its cache, or to measure without).
+ * Returns how many went; one in use (a session's start copying it now) stays.
+ */
+export async function removeEngineCopies(docker: Docker, home: string): Promise<number> {
+  await engineCopiesSettled();
+  let removed = 0;
+  for (const name of await listEngineCopies(docker, home)) if (await removeCopy(docker, name)) removed++;
+  return removed;
 }
 
 /** Removes a copy's volume; one still in use (a copy or fill under way elsewhere) stays: false. */

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type Docker from 'dockerode';
-import { CACHE_FORMAT, cacheDir } from './cache';
+import { CACHE_FORMAT, type CacheMeta, cacheDir } from './cache';
 import { startExec } from './engineJobs';
 import type { PgTarget } from './pg';
 import type { VerifyReport } from './verify';
@@ -59,6 +59,8 @@ export interface PhysicalMeta {
   counts: [string, number][];
   foreignKeys: VerifyReport['foreignKeys'];
   fingerprints: VerifyReport['fingerprints'];
+  /** Where the data came from (shown by the cache's listing). */
+  origin?: CacheMeta['origin'];
 }
 
 function paths(home: string, key: string): { tar: string; meta: string } {
