@@ -2,6 +2,7 @@
 // every registration to the extension's disposables. Nothing heavy runs here: the manifest is
 // read when a view first asks for it.
 import * as vscode from 'vscode';
+import { isLeftOver } from './core/stack/teardown';
 import { registerCommands } from './ui/commands';
 import { registerDebugCommands } from './ui/debugCommands';
 import { DebugController } from './ui/debugController';
@@ -10,7 +11,7 @@ import { registerCoverageCommands } from './ui/coverageCommands';
 import { registerLogViewerCommands } from './ui/logViewerCommands';
 import { CoverageTreeProvider } from './ui/coverageTree';
 import { registerReproduce } from './ui/reproduceCommands';
-import { isLeftOver, registerSessionCommands } from './ui/sessionCommands';
+import { registerSessionCommands } from './ui/sessionCommands';
 import { SessionsTreeProvider } from './ui/sessionsTree';
 import { createLogger } from './ui/logger';
 import { ManifestStore } from './ui/manifestStore';
@@ -107,7 +108,7 @@ export function activate(context: vscode.ExtensionContext): ReproApi {
 }
 
 async function offerLeftovers(sessions: SessionsTreeProvider): Promise<void> {
-  const left = (await sessions.load()).filter(isLeftOver);
+  const left = (await sessions.load()).filter((s) => isLeftOver(s, (n) => sessions.busyHere(n)));
   if (!left.length) return;
   const names = left.map((s) => s.session).join(', ');
   const pick = await vscode.window.showWarningMessage(

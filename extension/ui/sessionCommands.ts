@@ -5,7 +5,7 @@ import { hasErrors } from '../core/manifest/diagnostics';
 import { planSession, SESSION_ID } from '../core/stack/plan';
 import { endSession } from '../core/session/lifecycle';
 import { reproHome } from '../core/session/storage';
-import type { SessionSummary } from '../core/stack/teardown';
+import { isLeftOver, type SessionSummary } from '../core/stack/teardown';
 import { CancelledError, SessionExistsError, up } from '../core/stack/up';
 import { SESSION_COMMANDS, type SessionCommandKey } from './commandIds';
 import { logTerminal, shellTerminal } from './containerTerminals';
@@ -99,6 +99,7 @@ async function startSession(deps: SessionDeps): Promise<void> {
         .then((p) => { if (p) deps.log.show(true); });
     } finally {
       sub.dispose();
+      deps.sessions.markStartEnded(session);
     }
   });
 }
@@ -153,14 +154,11 @@ async function keptWorktree(deps: SessionDeps, name: string, kept: { path: strin
 async function collectSessions(deps: SessionDeps): Promise<void> {
   const sessions = await deps.sessions.load();
   if (!sessions.length) { void vscode.window.showInformationMessage('Repro: there are no sessions on the engine.'); return; }
-  const picks = await vscode.window.showQuickPick(sessions.map((s) => ({ ...sessionItem(s), picked: isLeftOver(s) })), {
+  const picks = await vscode.window.showQuickPick(sessions.map((s) => ({ ...sessionItem(s), picked: isLeftOver(s, (n) => deps.sessions.busyHere(n)) })), {
     title: 'Remove which sessions? (left-over ones are selected)', canPickMany: true,
   });
   for (const p of picks ?? []) await stopNamed(deps, p.label);
 }
-
-/** A session whose containers are not all running was left by a crash or a closed window. */
-export const isLeftOver = (s: SessionSummary): boolean => !s.containers.length || s.containers.some((c) => c.state !== 'running');
 
 function sessionItem(s: SessionSummary): vscode.QuickPickItem {
   const states = s.containers.map((c) => `${c.service} ${c.health}`).join(', ') || 'no containers (networks or volumes only)';

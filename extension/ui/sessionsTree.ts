@@ -33,6 +33,8 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode
   /** The receipts of the sessions listed (a session started from the workspace has none). */
   private receipts = new Map<string, Receipt>();
   private readonly live = new LiveSteps();
+  /** Sessions this window is starting (Start Session). */
+  private readonly starting = new Set<string>();
   /** The session this window last started or reproduced. */
   private startedHere: string | undefined;
   private error: string | undefined;
@@ -69,6 +71,17 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode
   /** This window started `session`: it is the active one (status bar) while it runs. */
   markStarted(session: string): void {
     this.startedHere = session;
+    this.starting.add(session);
+  }
+
+  /** The start of `session` in this window ended (ready, failed or cancelled). */
+  markStartEnded(session: string): void {
+    this.starting.delete(session);
+  }
+
+  /** This window is starting or reproducing `session` now: it is not left over, whatever its state. */
+  busyHere(session: string): boolean {
+    return this.starting.has(session) || this.live.get(session) !== undefined;
   }
 
   lastStartedHere(): string | undefined {

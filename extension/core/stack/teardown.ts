@@ -29,6 +29,25 @@ export interface SessionSummary {
   created: number;
 }
 
+/**
+ * How long a session may show containers created but not started (or only networks and
+ * volumes) before it counts as left over: a start pulls images and, in a reproduction, clones
+ * data before the apps start, which on large data takes minutes.
+ */
+export const STARTING_GRACE_MS = 10 * 60_000;
+
+/**
+ * A session left by a crash or a closed window: a container stopped, or one that was created
+ * and never started (or none at all) past STARTING_GRACE_MS. `busyHere` is a session this
+ * window is starting or reproducing now, which never is.
+ */
+export function isLeftOver(s: SessionSummary, busyHere: (session: string) => boolean = () => false, now = Date.now()): boolean {
+  if (busyHere(s.session)) return false;
+  if (s.containers.some((c) => c.state !== 'running' && c.state !== 'created' && c.state !== 'restarting')) return true;
+  const starting = !s.containers.length || s.containers.some((c) => c.state !== 'running');
+  return starting && now - s.created > STARTING_GRACE_MS;
+}
+
 export function healthOf(state: string, status: string): ContainerHealth {
   if (state === 'running') {
     if (/\(unhealthy\)/.test(status)) return 'unhealthy';
