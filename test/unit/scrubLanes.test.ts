@@ -4,14 +4,22 @@
 // a size (lanesAfterBytes); these tests start them at once and send small batches, so that
 // every table, chunk boundary and batch boundary goes through them.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, test } from 'node:test';
 import { createScrubber } from '../../extension/core/data/dumpScrubber';
 import { encodeCopyText } from '../../extension/core/data/copyText';
 import { compileScrubPlan } from '../../extension/core/data/rules';
-import { DumpFormatError } from '../../extension/core/data/types';
+import { ChunkWriter } from '../../extension/core/data/chunkWriter';
+import { columnScrubber } from '../../extension/core/data/columnScrub';
+import { FieldMemo, RowScrubber } from '../../extension/core/data/rowScrubber';
+import { ScrubLanes } from '../../extension/core/data/scrubLanes';
+import { classifyType } from '../../extension/core/data/sqlTypes';
+import { DumpFormatError, type Strategy } from '../../extension/core/data/types';
 import { chunks, KEY, rejection, SAMPLE_DUMP, samplePlan, scrub } from './dataHelpers';
+import { ROOT } from './helpers';
 
 const LANES = { lanes: 2, lanesAfterBytes: 0, laneBatchBytes: 700, fingerprintSample: 5 } as const;
 
@@ -74,5 +82,33 @@ describe('scrub lanes', () => {
     assert.equal(e, stop);
     assert.ok(s.stream.destroyed);
     // node --test waits for the event loop: a lane left running would hold this file's run.
+  });
+
+  test('the packaged lane (dist/scrubWorker.js, as the extension and the CLI load it) scrubs as this thread does', async () => {
+    const bundle = path.join(ROOT, 'dist/scrubWorker.js');
+    assert.ok(fs.existsSync(bundle), `${bundle} is missing: build it first (npm run build)`);
+    const columns = [
+      { index: 1, column: 'email', strategy: { kind: 'fake', fake: 'email' } as Strategy, type: 'text' },
+      { index: 2, column: 'name', strategy: { kind: 'mask' } as Strategy, type: 'character varying(40)' },
+    ];
+    const rows = Buffer.from(Array.from({ length: 300 }, (_, i) => `${i}\tperson${i}@mail.example\tÉlodie Ğül ${i} 😀\tkept\n`).join(''));
+    const own = new RowScrubber('public.people', columns.map((c) => ({ index: c.index, column: c.column, scrub: columnScrubber(c.strategy, classifyType(c.type), KEY), memo: new FieldMemo() })), 4);
+    const writer = new ChunkWriter();
+    let line = 1;
+    for (let pos = 0; pos < rows.length; line++) {
+      const nl = rows.indexOf(10, pos);
+      own.row(rows, pos, nl, nl + 1, line, writer);
+      pos = nl + 1;
+    }
+    const want = Buffer.concat(writer.take() as Buffer[]);
+    const lanes = new ScrubLanes(1, KEY, bundle);
+    try {
+      const id = lanes.table('public.people', 4, columns);
+      const got = await lanes.scrub(id, Buffer.from(rows), 1);
+      assert.ok(got.equals(want));
+      assert.ok(!got.includes('person7@mail.example'));
+    } finally {
+      await lanes.close();
+    }
   });
 });

@@ -86,7 +86,8 @@ export class ScrubLanes {
   private nextJob = 0;
   private closed = false;
 
-  constructor(private readonly count: number, private readonly key: Buffer) {}
+  /** `workerFile`: the lane script (the one built beside this module unless told). */
+  constructor(private readonly count: number, private readonly key: Buffer, private readonly workerFile = WORKER_FILE) {}
 
   /** Registers a table's ruled columns; returns the id its batches name. */
   table(table: string, width: number, columns: LaneColumn[]): number {
@@ -127,7 +128,7 @@ export class ScrubLanes {
 
   private start(): Lane[] {
     return Array.from({ length: this.count }, () => {
-      const worker = new Worker(WORKER_FILE, { workerData: { key: this.key, pools: maskPools() } satisfies LaneData });
+      const worker = new Worker(this.workerFile, { workerData: { key: this.key, pools: maskPools() } satisfies LaneData });
       const lane: Lane = { worker, jobs: new Map() };
       // Idle lanes do not keep the process alive; a lane with work does (scrub() refs it).
       worker.unref();
