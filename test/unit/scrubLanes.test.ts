@@ -19,7 +19,7 @@ import { ScrubLanes } from '../../extension/core/data/scrubLanes';
 import { classifyType } from '../../extension/core/data/sqlTypes';
 import { DumpFormatError, type Strategy } from '../../extension/core/data/types';
 import { chunks, KEY, rejection, SAMPLE_DUMP, samplePlan, scrub } from './dataHelpers';
-import { ROOT } from './helpers';
+import { ROOT, tempDir } from './helpers';
 
 const LANES = { lanes: 2, lanesAfterBytes: 0, laneBatchBytes: 700, fingerprintSample: 5 } as const;
 
@@ -110,5 +110,20 @@ describe('scrub lanes', () => {
     } finally {
       await lanes.close();
     }
+  });
+
+  test('a lane that fails (its script throws) fails the batches sent to it, saying so, and holds nothing', async () => {
+    const dir = tempDir('repro-lane-');
+    const broken = path.join(dir, 'scrubWorker.js');
+    fs.writeFileSync(broken, "throw new Error('boom');\n");
+    const lanes = new ScrubLanes(2, KEY, broken);
+    try {
+      lanes.table('public.t', 2, [{ index: 1, column: 'a', strategy: { kind: 'mask' }, type: 'text' }]);
+      const e = await rejection(lanes.scrub(0, Buffer.from('1\tx\n'), 1));
+      assert.match(e.message, /^a scrub lane \(worker thread\) failed: boom$/);
+    } finally {
+      await lanes.close();
+    }
+    await assert.rejects(lanes.scrub(0, Buffer.from('1\tx\n'), 1), /the scrubber was closed/);
   });
 });
