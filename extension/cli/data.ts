@@ -2,7 +2,7 @@
 // scrubbed data cloned into a running session, and the scrubbed snapshots kept for the next one.
 import { openRepository } from '../core/git/repository';
 import { cloneData } from '../core/data/clone';
-import { cacheDir, clearCache, DEFAULT_CACHE_BYTES, formatBytes, listCache, type CacheEntryInfo } from '../core/data/cache';
+import { cacheDir, clearCache, counted, DEFAULT_CACHE_BYTES, formatBytes, listCache, type CacheEntryInfo } from '../core/data/cache';
 import { engineCopiesPending, engineCopiesSettled, listEngineCopies, removeEngineCopies } from '../core/data/engineCopy';
 import { scanWorkspaceCoverage } from '../core/data/coverageScan';
 import { scrubKeyFrom } from '../core/data/rules';
@@ -100,7 +100,7 @@ export function describeCacheEntry(e: CacheEntryInfo): string {
   const what = [
     e.origin ? `${e.origin.service}: ${e.origin.source}` : '',
     e.pgMajor !== undefined ? `PostgreSQL ${e.pgMajor}` : '',
-    e.rows !== undefined ? `${e.tables} table${e.tables === 1 ? '' : 's'}, ${e.rows.toLocaleString('en')} rows` : '',
+    e.rows !== undefined ? `${counted(e.tables!, 'table')}, ${e.rows.toLocaleString('en')} rows` : '',
   ].filter(Boolean).join(', ');
   return `${e.key.slice(0, 12)}  used ${used}  ${formatBytes(e.bytes).padStart(9)}  ${forms}${what ? `  (${what})` : ''}`;
 }
@@ -118,19 +118,19 @@ export async function dataCacheCommand(io: Io, flags: { clear: boolean }): Promi
   if (flags.clear) {
     const files = clearCache(home);
     const copies = engine ? await removeEngineCopies(engine.docker, home) : undefined;
-    io.out(`removed ${files.entries} snapshot${files.entries === 1 ? '' : 's'} (${formatBytes(files.bytes)}) from ${dir}` +
-      (copies === undefined ? '' : ` and ${copies} engine cop${copies === 1 ? 'y' : 'ies'}`));
+    io.out(`removed ${counted(files.entries, 'snapshot')} (${formatBytes(files.bytes)}) from ${dir}` +
+      (copies === undefined ? '' : ` and ${counted(copies, 'engine copy', 'engine copies')}`));
     if (!engine) io.err(`the engine's copies were not removed (${engineProblem}); they go at the next clone that keeps a snapshot, as their files are gone`);
     io.out('the next reproduction of that data clones it from its source again');
     return EXIT.ok;
   }
   const entries = listCache(home);
   const total = entries.reduce((a, e) => a + e.bytes, 0);
-  io.out(`${dir}: ${entries.length} snapshot${entries.length === 1 ? '' : 's'}, ${formatBytes(total)} (the least recently used go past ${formatBytes(DEFAULT_CACHE_BYTES)})`);
+  io.out(`${dir}: ${counted(entries.length, 'snapshot')}, ${formatBytes(total)} (the least recently used go past ${formatBytes(DEFAULT_CACHE_BYTES)})`);
   for (const e of entries) io.out(`  ${describeCacheEntry(e)}`);
   if (engine) {
     const copies = await listEngineCopies(engine.docker, home);
-    io.out(`engine: ${copies.length} cop${copies.length === 1 ? 'y' : 'ies'} of a data folder${copies.length ? ` (${copies.join(', ')})` : ''}`);
+    io.out(`engine: ${counted(copies.length, 'copy', 'copies')} of a data folder${copies.length ? ` (${copies.join(', ')})` : ''}`);
   } else {
     io.out(`engine: not checked (${engineProblem})`);
   }

@@ -2,7 +2,7 @@
 // a column, acknowledge a column as safe to keep. Edits go through a WorkspaceEdit of
 // repro.yaml, so they show in the editor, can be undone, and are saved like any other change.
 import * as vscode from 'vscode';
-import { cacheDir, clearCache, formatBytes, listCache } from '../core/data/cache';
+import { cacheDir, clearCache, counted, formatBytes, listCache } from '../core/data/cache';
 import { acknowledgeColumn, addColumnRule } from '../core/data/coverageFix';
 import { listEngineCopies, removeEngineCopies } from '../core/data/engineCopy';
 import { reproHome } from '../core/session/storage';
@@ -86,8 +86,8 @@ async function clearDataCache(deps: CoverageDeps): Promise<void> {
   }
   const bytes = entries.reduce((a, e) => a + e.bytes, 0);
   const what = [
-    entries.length ? `${entries.length} scrubbed snapshot${entries.length === 1 ? '' : 's'} (${formatBytes(bytes)}) in ${cacheDir(home)}` : '',
-    copies.length ? `${copies.length} engine cop${copies.length === 1 ? 'y' : 'ies'} of a data folder` : '',
+    entries.length ? `${counted(entries.length, 'scrubbed snapshot')} (${formatBytes(bytes)}) in ${cacheDir(home)}` : '',
+    copies.length ? `${counted(copies.length, 'engine copy', 'engine copies')} of a data folder` : '',
   ].filter(Boolean).join(' and ');
   const sure = await vscode.window.showWarningMessage('Clear Repro\'s data cache?', {
     modal: true, detail: `This removes ${what}. The next reproduction of that data clones it from its source again, which takes longer.`,
@@ -96,5 +96,5 @@ async function clearDataCache(deps: CoverageDeps): Promise<void> {
   const files = clearCache(home);
   const removed = docker ? await removeEngineCopies(docker, home).catch((e: Error) => { deps.log.warn(`[data] engine copies not removed: ${e.message}`); return 0; }) : 0;
   deps.log.info(`[data] cache cleared: ${files.entries} snapshots (${formatBytes(files.bytes)}), ${removed} engine copies`);
-  void vscode.window.showInformationMessage(`Repro: removed ${files.entries} snapshot${files.entries === 1 ? '' : 's'} (${formatBytes(files.bytes)})${removed ? ` and ${removed} engine cop${removed === 1 ? 'y' : 'ies'}` : ''}.`);
+  void vscode.window.showInformationMessage(`Repro: removed ${counted(files.entries, 'snapshot')} (${formatBytes(files.bytes)})${removed ? ` and ${counted(removed, 'engine copy', 'engine copies')}` : ''}.`);
 }

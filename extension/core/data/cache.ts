@@ -199,6 +199,9 @@ export function formatBytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(1)} GB`;
 }
 
+/** "1 snapshot", "2 snapshots", "1 engine copy": counts in the cache's messages. */
+export const counted = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
 /** An entry of the cache as `repro data cache` and the Clear Data Cache command show it. */
 export interface CacheEntryInfo {
   key: string;
@@ -230,12 +233,13 @@ export function listCache(home: string): CacheEntryInfo[] {
     const phys = read<{ pgMajor?: number; counts?: [string, number][]; origin?: CacheMeta['origin'] }>(`${base}.pg.json`);
     const counts = phys?.counts ?? sql?.summary.tables.map(([t, c]) => [t, c.rowsOut] as [string, number]);
     const pgMajor = sql?.pgMajor ?? phys?.pgMajor;
+    const origin = sql?.origin ?? phys?.origin;
     out.push({
       key, bytes: e.bytes, usedAt: new Date(e.used),
       sql: Boolean(sql) && fs.existsSync(`${base}.sql`), physical: Boolean(phys) && fs.existsSync(`${base}.pg.tar.gz`),
       ...(pgMajor !== undefined ? { pgMajor } : {}),
       ...(counts ? { rows: counts.reduce((a, [, n]) => a + n, 0), tables: counts.length } : {}),
-      ...(sql?.origin ?? phys?.origin ? { origin: (sql?.origin ?? phys?.origin)! } : {}),
+      ...(origin ? { origin } : {}),
     });
   }
   return out.sort((a, b) => b.usedAt.getTime() - a.usedAt.getTime());
@@ -243,7 +247,7 @@ export function listCache(home: string): CacheEntryInfo[] {
 
 /** Removes every entry (a clone writing one now still completes it). Returns what was removed. */
 export function clearCache(home: string): { entries: number; bytes: number } {
-  const before = listCache(home);
-  const removed = new Set(pruneCache(home, 0));
-  return { entries: removed.size, bytes: before.filter((e) => removed.has(e.key)).reduce((a, e) => a + e.bytes, 0) };
+  const { entries } = scanCache(home);
+  const removed = pruneCache(home, 0);
+  return { entries: removed.length, bytes: removed.reduce((a, k) => a + (entries.get(k)?.bytes ?? 0), 0) };
 }

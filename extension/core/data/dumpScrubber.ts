@@ -6,7 +6,7 @@
 // cannot hold, a row with the wrong number of fields, a dump that is cut off. No error
 // message carries a data value: only table, column and type names, counts and line numbers.
 import { Transform, type TransformCallback } from 'node:stream';
-import { ChunkWriter, type Output, type Sink } from './chunkWriter';
+import { ChunkWriter, type Sink } from './chunkWriter';
 import { columnScrubber } from './columnScrub';
 import { DumpReader, type CopyMode, type DumpEvents, type DumpReaderOptions } from './dumpReader';
 import { fingerprint } from './keyed';
@@ -297,7 +297,6 @@ export function createScrubber(plan: ScrubPlan, opts: ScrubOptions = {}): ScrubS
       cb!();
     }
   };
-  const take = (): Output[] => writer.take();
   const stream = new Transform({
     // Room for a few chunks on each side: the scrubber and what reads its output (psql in
     // another container) run on different cores, and a stall of one (a checkpoint, a burst of
@@ -309,10 +308,10 @@ export function createScrubber(plan: ScrubPlan, opts: ScrubOptions = {}): ScrubS
         const buf = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
         summary.bytesIn += buf.length;
         reader.write(buf);
-        queue.add(take());
+        queue.add(writer.take());
         scrubbing.progress();
       } catch (e) {
-        take();
+        writer.take();
         callback(e as Error);
         return;
       }
@@ -323,9 +322,9 @@ export function createScrubber(plan: ScrubPlan, opts: ScrubOptions = {}): ScrubS
       try {
         reader.end();
         scrubbing.finish();
-        queue.add(take());
+        queue.add(writer.take());
       } catch (e) {
-        take();
+        writer.take();
         callback(e as Error);
         return;
       }
