@@ -10,11 +10,12 @@ export function defaultSessionName(dir: string): string | undefined {
   return m ? m.project.name.replace(/_/g, '-') : undefined;
 }
 
-export async function resolveSession(docker: Docker, dir: string, explicit: string | undefined): Promise<SessionSummary> {
+/** `pickWith` names how the calling command takes a session (a flag or a positional name), for the error. */
+export async function resolveSession(docker: Docker, dir: string, explicit: string | undefined, pickWith = '--session <name>'): Promise<SessionSummary> {
   const sessions = await listSessions(docker);
   const wanted = explicit ?? defaultSessionName(dir);
   const found = wanted ? sessions.find((s) => s.session === wanted) : sessions.length === 1 ? sessions[0] : undefined;
   if (found) return found;
   if (!sessions.length) throw new CliError('No Repro session is running on this engine. Start one with "repro up".', EXIT.noInput);
-  throw new CliError(`${wanted ? `No session named "${wanted}"` : 'Several sessions are running'}; pick one with --session: ${sessions.map((s) => s.session).join(', ')}.`, EXIT.noInput);
+  throw new CliError(`${wanted ? `No session named "${wanted}"` : 'Several sessions are running'}; pick one with ${pickWith}: ${sessions.map((s) => s.session).join(', ')}.`, EXIT.noInput);
 }

@@ -117,5 +117,5 @@ export async function downCommand(io: Io, dir: string, flags: { name?: string; a
  */
 async function downTarget(docker: Docker, dir: string, home: string, name: string | undefined): Promise<string> {
   if (name && listReceipts(home).some((r) => r.session === name && !r.endedAt)) return name;
-  return (await resolveSession(docker, dir, name)).session;
+  return (await resolveSession(docker, dir, name, '"repro down <name>"')).session;
 }

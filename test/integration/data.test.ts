@@ -301,6 +301,12 @@ describe('the sample shop, cloned from "production" into a session', () => {
     try {
       const code = await main(['data', 'clone', 'db', '--session', session, '--dir', SAMPLE, '--replace'], { out: (x) => out.push(x), err: (x) => err.push(x), cwd: SAMPLE });
       assert.equal(code, 0, err.join('\n'));
+      // The name it prints for the kept snapshot is the one "repro data cache" lists.
+      const kept = /cached as ([0-9a-f]{12}) \(repro data cache\)/.exec(out.join('\n'));
+      assert.ok(kept, out.join('\n'));
+      const listed: string[] = [];
+      assert.equal(await main(['data', 'cache'], { out: (x) => listed.push(x), err: () => undefined, cwd: SAMPLE }), 0);
+      assert.match(listed.join('\n'), new RegExp(`^  ${kept[1]}  used .*\\(db: the dump `, 'm'));
     } finally {
       if (saved === undefined) delete process.env.REPRO_HOME; else process.env.REPRO_HOME = saved;
     }

@@ -30,6 +30,7 @@ import { planSession, type Plan } from '../../extension/core/stack/plan';
 import type { EngineInfo } from '../../extension/core/stack/checkedHealth';
 import { listSessions, removeSession } from '../../extension/core/stack/teardown';
 import { CancelledError, containerCreateOptions, SessionExistsError, up, type RunningStack, type StackEvent, type UpOptions } from '../../extension/core/stack/up';
+import { runCli } from '../unit/cliHarness';
 import { get } from './localHttp';
 import { sampleManifest } from './sampleManifest';
 
@@ -387,6 +388,12 @@ test('down: removeSession leaves no container, network or volume of the session,
     assert.equal(before.networks.length, 2);
     assert.equal(before.volumes.length, 2);
     const volumes = await mountedVolumes(session);
+
+    // a name that is not running: down says so, lists what is, and says how to name one
+    const typo = await runCli(SAMPLE, 'down', `${session}-typo`);
+    assert.equal(typo.code, 66, typo.err);
+    assert.match(typo.err, new RegExp(`No session named "${session}-typo"; pick one with "repro down <name>": .*\\b${session}\\b`));
+    assert.equal((await labelled(session)).containers.length, 4, 'a down of another name touched this session');
 
     const t0 = performance.now();
     const removed = await removeSession(engine(), session);
