@@ -371,6 +371,19 @@ describe('mask, fake, hash and redact, value by value', () => {
     assert.equal(maskText(KEY, '—, ! 🚀'), '—, ! 🚀');
   });
 
+  test('mask: letters that join graphemes stay letters that join them the same way', () => {
+    // Conjoining Hangul jamo (L V T), Thai SARA AM (a letter that is a spacing mark), Devanagari
+    // conjuncts, Kirat Rai vowel signs (letters with the Hangul V break class since Unicode 16),
+    // each with a plain letter of its block beside it: the pools of a first use are segmented in
+    // one batch, and that batch must break every letter exactly as it breaks alone.
+    const segments = (s: string) => [...segmenter.segment(s)].map((g) => g.segment.length);
+    for (const v of ['\u1100\u1161\u11a8 \u1112\u1175 각', 'กำลัง ข้าว', 'क्षत्रिय स्त्री', '\u{16D43}\u{16D63}\u{16D45}\u{16D67} \u{16D50}']) {
+      const m = maskText(KEY, v);
+      assert.notEqual(m, v);
+      assert.deepEqual(segments(m), segments(v), `${JSON.stringify(v)} -> ${JSON.stringify(m)}`);
+    }
+  });
+
   test('mask: a value of any length, astral letters and a lone surrogate keep their shape', () => {
     // Longer than the masker's shared buffer and than one String.fromCharCode slice.
     const unit = 'Ab1 𝐀𝐛 é, ';

@@ -51,17 +51,28 @@ const CATEGORIES: readonly [string, RegExp][] = [
 ];
 
 let segmenter: Intl.Segmenter | undefined;
-function graphemes(s: string): number {
+
+/**
+ * How many graphemes each string makes, in one segmentation of them all joined by "\n": a
+ * line feed is always a grapheme of its own (UAX #29 GB4 and GB5), so the joined text breaks
+ * exactly as each string does alone, and a pool's first use, which asks this of every letter
+ * of its scope, makes one call into the segmenter instead of one per letter (most of the
+ * pool's cost when they were made one by one).
+ */
+function graphemeCounts(strings: readonly string[]): number[] {
   segmenter ??= new Intl.Segmenter('en', { granularity: 'grapheme' });
-  // Hopping from segment to segment costs half of iterating them (measured), and a pool's
-  // first use computes this for each letter of its block, several times.
-  const segments = segmenter.segment(s);
-  let n = 0;
-  for (let i = 0; i < s.length; n++) {
+  const text = strings.join('\n');
+  const segments = segmenter.segment(text);
+  const counts = new Array<number>(strings.length).fill(0);
+  let line = 0;
+  // Hopping from segment to segment costs half of iterating them (measured).
+  for (let i = 0; i < text.length;) {
     const at = segments.containing(i)!;
+    if (at.segment === '\n') line++;
+    else counts[line]!++;
     i = at.index + at.segment.length;
   }
-  return n;
+  return counts;
 }
 
 function category(cp: number): string | undefined {
@@ -70,21 +81,33 @@ function category(cp: number): string | undefined {
   return undefined;
 }
 
-/** What a replacement must share with the original beyond the scope: category, normalization, grapheme joining. */
-function signature(cp: number, cat: string): string {
-  const c = String.fromCodePoint(cp);
-  const linker = LINKERS.find((l) => (l & ~0x7f) === (cp & ~0x7f));
-  return [
+/**
+ * What a replacement must share with the original beyond the scope, for each code point (all
+ * of category `cat`): category, normalization, and how it joins graphemes: standalone or
+ * extending/prepending, joining a following Hangul V or T, a preceding Hangul L, and (Indic
+ * consonants) forming a conjunct through its script's virama.
+ */
+function signatures(cps: readonly number[], cat: string): string[] {
+  const chars = cps.map((cp) => String.fromCodePoint(cp));
+  const linkers = cps.map((cp) => LINKERS.find((l) => (l & ~0x7f) === (cp & ~0x7f)));
+  const standalone = graphemeCounts(chars.map((c) => `a${c}a`));
+  // Not only Hangul jamo join Hangul jamo: Unicode 16 gave Kirat Rai's vowel signs (Lo) the
+  // V break class. So every letter is segmented, not just the Hangul ranges.
+  const beforeV = graphemeCounts(chars.map((c) => `${c}\u1161`));
+  const beforeT = graphemeCounts(chars.map((c) => `${c}\u11a8`));
+  const afterL = graphemeCounts(chars.map((c) => `\u1100${c}`));
+  const conjunct = graphemeCounts(chars.map((c, i) => (linkers[i] === undefined ? '' : `${c}${String.fromCodePoint(linkers[i]!)}${c}`)));
+  return chars.map((c, i) => [
     cat,
     c.normalize('NFD') !== c ? 'd' : '-', // precomposed
     c.normalize('NFC') !== c ? 'c' : '-',
     c.normalize('NFKC') !== c ? 'k' : '-', // compatibility letters (ª º ĳ ſ)
-    graphemes(`a${c}a`), // standalone, or extends / prepends
-    graphemes(`${c}\u1161`), // joins a following Hangul V
-    graphemes(`${c}\u11a8`), // joins a following Hangul T
-    graphemes(`\u1100${c}`), // joins a preceding Hangul L
-    linker === undefined ? '' : graphemes(`${c}${String.fromCodePoint(linker)}${c}`), // conjunct consonant
-  ].join('');
+    standalone[i],
+    beforeV[i],
+    beforeT[i],
+    afterL[i],
+    linkers[i] === undefined ? '' : conjunct[i],
+  ].join(''));
 }
 
 const poolByCodePoint = new Map<number, Pool | null>();
@@ -94,11 +117,12 @@ function buildPool(ranges: readonly (readonly [number, number])[], cat: string, 
   const id = `${ranges.map(([a, b]) => `${a}-${b}`).join(',')}|${sig}`;
   let pool = poolBySignature.get(id);
   if (!pool) {
-    const members: number[] = [];
+    const candidates: number[] = [];
     for (const [from, to] of ranges) {
-      for (let cp = from; cp <= to; cp++) if (category(cp) === cat && signature(cp, cat) === sig) members.push(cp);
+      for (let cp = from; cp <= to; cp++) if (category(cp) === cat) candidates.push(cp);
     }
-    pool = Uint32Array.from(members);
+    const sigs = signatures(candidates, cat);
+    pool = Uint32Array.from(candidates.filter((_, i) => sigs[i] === sig));
     poolBySignature.set(id, pool);
   }
   return pool;
@@ -111,7 +135,7 @@ function poolOf(cp: number): Pool | null {
   let pool: Pool | null = null;
   const cat = category(cp);
   if (cat) {
-    const sig = signature(cp, cat);
+    const sig = signatures([cp], cat)[0]!;
     // The first scope holding another such letter: a curated range, then the code point's
     // 128-block, then its 1024-block (still the same UTF-8 length: the 2- and 3-byte
     // boundaries are multiples of 1024). Й, the only precomposed capital of basic Cyrillic,
