@@ -38,7 +38,7 @@ export async function dataScanCommand(io: Io, dir: string): Promise<number> {
     io.out(`${r.service} (${r.source}):`);
     if (r.status === 'scanned') {
       io.out(formatCoverage(r.report, r.service).split('\n').map((l) => `  ${l}`).join('\n'));
-      bad ||= r.report.uncovered.length > 0 || r.report.unknownRules.length > 0;
+      bad ||= r.report.uncovered.length > 0 || r.report.unknownRules.length > 0 || r.report.unfitRules.length > 0;
     } else if (r.status === 'skipped') {
       io.out(`  not scanned: ${r.reason}`);
     } else {

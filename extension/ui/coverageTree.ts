@@ -59,7 +59,8 @@ export class CoverageTreeProvider implements vscode.TreeDataProvider<CoverageNod
     const columns = r.tables.reduce((n, t) => n + t.columns.length, 0);
     const out: CoverageNode[] = r.uncovered.map((finding) => ({ kind: 'finding', service: c.service, finding }));
     for (const u of r.unknownRules) out.push({ kind: 'note', service: c.service, text: `Rule matches nothing: ${u}`, tooltip: 'A typo in a rule leaves the real column unscrubbed.', icon: 'warning', color: 'list.warningForeground' });
-    if (!r.uncovered.length) out.unshift({ kind: 'note', service: c.service, text: `Every personal-looking column is covered (${r.tables.length} tables, ${columns} columns)`, icon: 'pass-filled', color: 'testing.iconPassed' });
+    for (const u of r.unfitRules) out.push({ kind: 'note', service: c.service, text: `Rule cannot apply: ${u}`, tooltip: 'The clone stops on this rule: change its strategy to one the column\'s type can take.', icon: 'error', color: 'list.errorForeground' });
+    if (!r.uncovered.length && !r.unfitRules.length) out.unshift({ kind: 'note', service: c.service, text: `Every personal-looking column is covered (${r.tables.length} tables, ${columns} columns)`, icon: 'pass-filled', color: 'testing.iconPassed' });
     return out;
   }
 

@@ -80,6 +80,11 @@ test('repro data scan: 0 when the sample\'s rules cover its dump; 1 with the mis
   assert.equal(bad.code, 1);
   assert.match(bad.out, /public\.customers\.email \(text\): name: looks like .*; suggested: fake:email/);
   assert.match(bad.out, /customers: \{ columns: \{ email: "fake:email" \} \}/);
+  // A rule the column's type cannot take fails the scan too, as it would fail the clone.
+  fs.writeFileSync(path.join(dir, 'repro.yaml'), fs.readFileSync(path.join(sample, 'repro.yaml'), 'utf8').replace('birth_date: hash', 'birth_date: mask'));
+  const unfit = await run(dir, 'data', 'scan');
+  assert.equal(unfit.code, 1, unfit.out);
+  assert.match(unfit.out, /cannot apply to their column's type \(the clone stops on them\):\n {4}public\.customers\.birth_date \(mask, type date\): mask would make invalid date values: use hash or fake:date/);
 });
 
 test('repro reproduce --rules-from takes incident or workspace; anything else is a usage error, before anything is read', async () => {

@@ -213,6 +213,23 @@ describe('the gate of a reproduction, on its worktree', () => {
     for (const w of [a, b]) fs.rmSync(w.root, { recursive: true, force: true });
   });
 
+  test('a rule its column\'s type cannot take (mask on a date, null on NOT NULL) stops it before any data is written', async () => {
+    // The scrubber would stop on these mid-clone, after --replace emptied the database.
+    const { root, manifest } = worktree((d) => {
+      d.tables!.customers!.columns!.birth_date = 'mask';
+      d.tables!.customers!.columns!.email = 'null';
+    });
+    await assert.rejects(gateWorkspace(root, manifest), (e: Error) => {
+      assert.ok(e instanceof CoverageError);
+      assert.match(e.message, /public\.customers\.birth_date \(mask, type date\): mask would make invalid date values: use hash or fake:date/);
+      assert.match(e.message, /public\.customers\.email \(null, type text\): null cannot apply: the column is NOT NULL/);
+      assert.deepEqual(e.findings.unfitRules, ['public.customers.email', 'public.customers.birth_date']);
+      assert.match(e.summary(), /2 scrub rules cannot apply to the column's type \(public\.customers\.email, public\.customers\.birth_date\)/);
+      return true;
+    });
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
   test('an uncovered personal column stops it with the column and the repro.yaml line to add', async () => {
     const { root, manifest } = worktree((d) => { delete d.tables!.customers!.columns!.email; });
     await assert.rejects(gateWorkspace(root, manifest), (e: Error) => {
@@ -222,7 +239,7 @@ describe('the gate of a reproduction, on its worktree', () => {
       assert.match(e.message, /public\.customers\.email \(text\): name: looks like an email address; suggested: fake:email/);
       assert.match(e.message, /customers: \{ columns: \{ email: "fake:email" \} \}/);
       // What a notification shows: the column, in one sentence.
-      assert.deepEqual(e.findings, { uncovered: ['public.customers.email'], unknownRules: [] });
+      assert.deepEqual(e.findings, { uncovered: ['public.customers.email'], unknownRules: [], unfitRules: [] });
       assert.equal(e.summary(), '1 column looks personal and has no scrub rule in repro.yaml (public.customers.email).');
       return true;
     });

@@ -66,6 +66,8 @@ export interface CoverageFindings {
   uncovered: string[];
   /** Rules naming a table or column the dump does not have: what they name. */
   unknownRules: string[];
+  /** Rules whose strategy cannot apply to their column's type: the column. */
+  unfitRules: string[];
 }
 
 /**
@@ -83,10 +85,11 @@ export class CoverageError extends CloneError {
   /** One sentence for a notification: what is uncovered, the first few named (the message has them all). */
   summary(): string {
     const list = (xs: string[]) => (xs.length <= 3 ? xs.join(', ') : `${xs.slice(0, 3).join(', ')} and ${xs.length - 3} more`);
-    const { uncovered, unknownRules } = this.findings;
+    const { uncovered, unknownRules, unfitRules } = this.findings;
     const parts: string[] = [];
     if (uncovered.length) parts.push(`${uncovered.length} column${uncovered.length === 1 ? ' looks' : 's look'} personal and ${uncovered.length === 1 ? 'has' : 'have'} no scrub rule in repro.yaml (${list(uncovered)})`);
     if (unknownRules.length) parts.push(`${unknownRules.length === 1 ? 'a scrub rule names' : `${unknownRules.length} scrub rules name`} what the data does not have (${list(unknownRules)})`);
+    if (unfitRules.length) parts.push(`${unfitRules.length === 1 ? 'a scrub rule cannot apply' : `${unfitRules.length} scrub rules cannot apply`} to the column's type (${list(unfitRules)})`);
     return `${parts.join('; ')}.`;
   }
 }
@@ -95,6 +98,7 @@ export class CoverageError extends CloneError {
 export const findingsOf = (report: CoverageReport): CoverageFindings => ({
   uncovered: report.uncovered.map((f) => `${f.table}.${f.column}`),
   unknownRules: report.unknownRules.map((u) => u.split(': ')[0]!), // "public.t.c: the table has no such column ..."
+  unfitRules: report.unfitRules.map((u) => u.split(' (')[0]!), // "public.t.c (mask, type date): ..."
 });
 
 export interface CloneOptions {

@@ -77,6 +77,10 @@ export async function gateWorkspace(root: string, manifest: Manifest, signal?: A
   if (!coverage.length) throw new CloneError(failures[0]!.service, message);
   // Of several services, each name says whose it is.
   const whose = (f: (typeof coverage)[number], names: string[]) => (coverage.length > 1 ? names.map((n) => `${f.service}: ${n}`) : names);
-  const findings = { uncovered: coverage.flatMap((f) => whose(f, f.findings!.uncovered)), unknownRules: coverage.flatMap((f) => whose(f, f.findings!.unknownRules)) };
+  const findings = {
+    uncovered: coverage.flatMap((f) => whose(f, f.findings!.uncovered)),
+    unknownRules: coverage.flatMap((f) => whose(f, f.findings!.unknownRules)),
+    unfitRules: coverage.flatMap((f) => whose(f, f.findings!.unfitRules)),
+  };
   throw new CoverageError(failures[0]!.service, message, coverage.map((f) => f.service), findings);
 }

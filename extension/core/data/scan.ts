@@ -11,8 +11,8 @@ import { NO_SINK } from './chunkWriter';
 import { DumpReader, type CopyMode, type DumpEvents, type DumpReaderOptions } from './dumpReader';
 import { personalByName, ValueStats } from './personalData';
 import { decodeSqlValue, type CopyHeader, type InsertStatement, type TableDecl } from './sqlStatements';
-import { classifyType, type ColumnDecl } from './sqlTypes';
-import { compileScrubPlan, deriveKey, isAcknowledged, rulesFor } from './rules';
+import { classifyType, strategyProblem, type ColumnDecl } from './sqlTypes';
+import { compileScrubPlan, deriveKey, isAcknowledged, rulesFor, strategyName } from './rules';
 import type { CoverageFinding, CoverageReport, DumpTable, ScrubPlan, TableRules } from './types';
 
 export interface ScanOptions extends DumpReaderOptions {
@@ -139,6 +139,7 @@ export async function scanDump(input: Readable, plan: ScrubPlan, opts: ScanOptio
   const tables: DumpTable[] = [];
   const uncovered: CoverageFinding[] = [];
   const unknownRules: string[] = [];
+  const unfitRules: string[] = [];
   for (const [name, t] of scanning.tables) {
     tables.push({ name, columns: t.columns.map((c) => ({ name: c.name, type: c.type })) });
     if (scanning.rules(name)?.truncate) continue; // no row of it reaches the clone
@@ -166,8 +167,15 @@ export async function scanDump(input: Readable, plan: ScrubPlan, opts: ScanOptio
       continue;
     }
     const have = t.columns.map((c) => c.name);
-    for (const col of rules.columns.keys()) {
-      if (!have.includes(col)) unknownRules.push(`${name}.${col}: the table has no such column (its columns: ${have.join(', ')})`);
+    for (const [col, strategy] of rules.columns) {
+      const decl = t.columns.find((c) => c.name === col);
+      if (!decl) {
+        unknownRules.push(`${name}.${col}: the table has no such column (its columns: ${have.join(', ')})`);
+        continue;
+      }
+      // The scrubber's own check, on the same declaration: what it would stop on mid-clone.
+      const problem = strategy.kind === 'keep' ? undefined : strategyProblem(strategy, classifyType(decl.type), decl.notNull);
+      if (problem) unfitRules.push(`${name}.${col} (${strategyName(strategy)}, type ${decl.type}): ${problem}`);
     }
   }
   for (const ack of plan.acknowledged) {
@@ -175,7 +183,7 @@ export async function scanDump(input: Readable, plan: ScrubPlan, opts: ScanOptio
     const t = scanning.tables.get(ack.slice(0, at));
     if (!t?.columns.some((c) => c.name === ack.slice(at + 1))) unknownRules.push(`acknowledge ${ack}: the dump has no such column`);
   }
-  return { tables, uncovered, unknownRules };
+  return { tables, uncovered, unknownRules, unfitRules };
 }
 
 /**
@@ -183,11 +191,14 @@ export async function scanDump(input: Readable, plan: ScrubPlan, opts: ScanOptio
  * repro.yaml lines that fix it; undefined when the rules cover the source.
  */
 export function gateFailure(service: string, what: string, report: CoverageReport): string | undefined {
-  if (!report.unknownRules.length && !report.uncovered.length) return undefined;
+  if (!report.unknownRules.length && !report.uncovered.length && !report.unfitRules.length) return undefined;
   const unknown = report.unknownRules.length
     ? `repro.yaml's scrub rules for ${service} name what ${what} does not have: ${report.unknownRules.join(', ')}.\n`
     : '';
-  return `${unknown}${report.uncovered.length || !unknown ? formatCoverage(report, service) : ''}`.trim();
+  const unfit = report.unfitRules.length
+    ? `repro.yaml's scrub rules for ${service} cannot apply to ${what}'s column types: ${report.unfitRules.join('; ')}.\n`
+    : '';
+  return `${unknown}${unfit}${report.uncovered.length || (!unknown && !unfit) ? formatCoverage(report, service) : ''}`.trim();
 }
 
 // Coverage does not depend on the key; a fixed one keeps a scan free of secrets.
@@ -232,6 +243,10 @@ export function formatCoverage(report: CoverageReport, service = 'db'): string {
   if (report.unknownRules.length > 0) {
     lines.push('', 'Rules in repro.yaml that match nothing in the dump (a typo leaves the real column unscrubbed):');
     for (const u of report.unknownRules) lines.push(`  ${u}`);
+  }
+  if (report.unfitRules.length > 0) {
+    lines.push('', 'Rules in repro.yaml that cannot apply to their column\'s type (the clone stops on them):');
+    for (const u of report.unfitRules) lines.push(`  ${u}`);
   }
   return lines.join('\n');
 }

@@ -85,6 +85,11 @@ export interface CoverageReport {
   uncovered: CoverageFinding[];
   /** Rules naming a table or column the dump does not have. */
   unknownRules: string[];
+  /**
+   * Rules whose strategy cannot apply to their column's type ("public.t.c (mask, type date):
+   * why, and what can"): the clone would stop on them, so the gate stops first.
+   */
+  unfitRules: string[];
 }
 
 /** Thrown when the dump is cut off, malformed, or a rule cannot apply; never holds data values. */
