@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import * as readline from 'node:readline/promises';
 import { formatDiagnostic, type Diagnostic } from '../core/manifest/diagnostics';
+import type { Attachment } from '../core/stack/execAttached';
 
 export interface Io {
   out: (s: string) => void;
@@ -12,6 +13,8 @@ export interface Io {
   ask?: (question: string) => Promise<string | undefined>;
   /** Standard input as text, at most `maxBytes`. */
   readStdin?: (maxBytes: number) => Promise<string>;
+  /** The process's own streams, for a command in a container attached to them (repro exec). */
+  attach?: Attachment;
 }
 
 export const processIo = (): Io => ({
@@ -20,6 +23,7 @@ export const processIo = (): Io => ({
   cwd: process.cwd(),
   ...(process.stdin.isTTY && process.stderr.isTTY ? { ask } : {}),
   readStdin,
+  attach: { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
 });
 
 async function ask(question: string): Promise<string | undefined> {

@@ -4,6 +4,7 @@ import { hasErrors } from '../core/manifest/diagnostics';
 import { readProject } from '../core/manifest/project';
 import { streamLogs } from '../core/stack/containerIo';
 import { execIn } from '../core/stack/containerIo';
+import { execAttached } from '../core/stack/execAttached';
 import { cliEngine } from './engine';
 import { selfHealthCheck } from '../core/stack/engineConnection';
 import { planSession, SESSION_ID } from '../core/stack/plan';
@@ -90,6 +91,8 @@ export async function execCommand(io: Io, dir: string, flags: { session?: string
   const s = await resolveSession(docker, dir, flags.session);
   const c = s.containers.find((x) => x.service === flags.service);
   if (!c) throw new CliError(`No service "${flags.service}" in session ${s.session}: ${s.containers.map((x) => x.service).join(', ')}.`, EXIT.usage);
+  // Attached to the terminal or pipes when there are some; in-process callers get the output.
+  if (io.attach) return await execAttached(docker, c.id, flags.cmd, io.attach, { signal });
   const r = await execIn(docker, c.id, flags.cmd, { signal });
   if (r.stdout) io.out(r.stdout.replace(/\n$/, ''));
   if (r.stderr) io.err(r.stderr.replace(/\n$/, ''));

@@ -62,6 +62,20 @@ const engine = (): Docker => {
   return docker;
 };
 
+/** dist/cli.js run as a user runs it, in the sample project, with `input` as its stdin. */
+function cliProcess(args: string[], input: string): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [path.join(ROOT, 'dist/cli.js'), ...args], { cwd: SAMPLE, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, out, err }));
+    p.stdin.end(input);
+  });
+}
+
 before(async () => {
   const conn = await connectEngine({});
   docker = conn.docker;
@@ -394,6 +408,13 @@ test('down: removeSession leaves no container, network or volume of the session,
     assert.equal(typo.code, 66, typo.err);
     assert.match(typo.err, new RegExp(`No session named "${session}-typo"; pick one with "repro down <name>": .*\\b${session}\\b`));
     assert.equal((await labelled(session)).containers.length, 4, 'a down of another name touched this session');
+
+    // repro exec as a user pipes into it (the packaged CLI, its stdin a pipe): the input reaches
+    // the command, its end ends it, and stdout, stderr and the exit code come back apart.
+    const sql = await cliProcess(['exec', 'db', '--session', session, '--', 'psql', '-U', 'main', '-d', 'main', '-At'], 'select 40 + 2;\nselect 7;\n');
+    assert.deepEqual(sql, { code: 0, out: '42\n7\n', err: '' });
+    const shell = await cliProcess(['exec', 'web', '--session', session, '--', 'sh', '-c', 'wc -l; echo oops >&2; exit 4'], 'a\nb\nc\n');
+    assert.deepEqual(shell, { code: 4, out: '3\n', err: 'oops\n' });
 
     const t0 = performance.now();
     const removed = await removeSession(engine(), session);

@@ -158,25 +158,35 @@ export async function execIn(docker: Docker, id: string, cmd: string[], opts: { 
   o.on('data', (d: Buffer) => { stdout += d.toString('utf8'); });
   e.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
   docker.modem.demuxStream(stream, o, e);
-  await new Promise<void>((resolve, reject) => {
-    const onAbort = () => { stream.destroy(); settle(() => reject(opts.signal?.reason)); };
+  await execStreamEnded(stream, opts.signal);
+  return { exitCode: await execExitCode(exec), stdout, stderr };
+}
+
+/** Resolves when an exec's stream ends or closes; a cancel destroys it and rejects with the reason. */
+export function execStreamEnded(stream: NodeJS.ReadableStream & { destroy(): void }, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => { stream.destroy(); settle(() => reject(signal?.reason)); };
     let settled = false;
     const settle = (fn: () => void) => {
       if (settled) return;
       settled = true;
-      opts.signal?.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
       fn();
     };
     stream.on('end', () => settle(resolve));
     stream.on('close', () => settle(resolve));
-    stream.on('error', (err) => settle(() => reject(err)));
-    if (opts.signal?.aborted) onAbort(); else opts.signal?.addEventListener('abort', onAbort, { once: true });
+    stream.on('error', (err: Error) => settle(() => reject(err)));
+    if (signal?.aborted) onAbort(); else signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** An exec's exit code, once its stream has ended (-1 if the engine does not say). */
+export async function execExitCode(exec: Docker.Exec): Promise<number> {
   // The exit code is recorded a moment after the stream closes.
   let info = await exec.inspect();
   for (let i = 0; info.Running && i < 100; i++) {
     await new Promise((r) => setTimeout(r, 20));
     info = await exec.inspect();
   }
-  return { exitCode: info.ExitCode ?? -1, stdout, stderr };
+  return info.ExitCode ?? -1;
 }
