@@ -61,10 +61,12 @@ function printReport(io: Io, r: DriftResult): void {
   const labels = new Map(r.report.sides.map((s) => [s.id, s.label]));
   // Sides that could not be seen are said once, above, not in every row.
   const seen = new Set(r.report.sides.filter((s) => !s.unavailable).map((s) => s.id));
+  // So is the reference's own error (printed first): a cell it left unknown just says so.
+  const why = (reason: string | undefined): string | undefined => (r.error && reason?.includes(r.error) ? `${r.env} not read` : reason);
   for (const row of r.report.rows) {
     if (row.state === 'in-sync' && row.kind !== 'type' && row.kind !== 'version' && row.kind !== 'digest') continue;
     if (row.subject !== subject) { subject = row.subject; io.out(`\n${subject}`); }
-    io.out(`  ${row.attribute.padEnd(14)} ${ref.label} ${show(row.reference, row)}${row.cells.filter((c) => seen.has(c.side)).map((c) => `  ${MARK[c.state]} ${labels.get(c.side)} ${show(c.value, row)}${c.state === 'in-sync' ? '' : ` (${c.severity !== 'none' && c.severity !== 'info' ? `${c.severity}: ` : ''}${c.reason ?? c.state})`}`).join('')}`);
+    io.out(`  ${row.attribute.padEnd(14)} ${ref.label} ${show(row.reference, row)}${row.cells.filter((c) => seen.has(c.side)).map((c) => `  ${MARK[c.state]} ${labels.get(c.side)} ${show(c.value, row)}${c.state === 'in-sync' ? '' : ` (${c.severity !== 'none' && c.severity !== 'info' ? `${c.severity}: ` : ''}${why(c.reason) ?? c.state})`}`).join('')}`);
   }
   const c = r.report.counts;
   io.out(`\n${c.drift} drift, ${c.missing} missing, ${c.unknown} unknown, ${c['in-sync']} in sync${r.error ? '' : c.drift + c.missing ? ` (worst: ${r.report.severity})` : ''}`);

@@ -220,6 +220,10 @@ test('repro drift on a real history: the manifest changed since the release; exi
   const missing = await run(dir, 'drift', '--env', 'production');
   assert.equal(missing.code, 1);
   assert.match(missing.err, /production's published state file state\/production\.json does not exist/);
+  // The error is said once, on stderr; the rows it left unknown only say so.
+  assert.equal(missing.err.split('does not exist').length - 1, 1, missing.err);
+  assert.doesNotMatch(missing.out, /does not exist/);
+  assert.match(missing.out, /\? repro\.yaml 15 \(production not read\)/);
   assert.equal((await run(dir, 'drift', '--env', 'staging')).code, 1);
   assert.match((await run(dir, 'drift', '--env', 'staging')).err, /repro\.yaml has no environment "staging"; it declares: production/);
   assert.equal((await run(dir, 'drift', '--timeout', 'soon')).code, 64);
