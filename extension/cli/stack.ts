@@ -49,6 +49,9 @@ export async function upCommand(io: Io, dir: string, flags: { name?: string; sou
     for (const p2 of stack.published) {
       io.out(`${p2.entry} ${p2.name}: ${p2.name === 'http' ? `http://127.0.0.1:${p2.hostPort}/` : `127.0.0.1:${p2.hostPort}`}`);
     }
+    // up starts the services empty; the data the manifest declares is a step of its own.
+    const withData = Object.entries(p.manifest.services ?? {}).filter(([, svc]) => svc.data).map(([name]) => name);
+    if (withData.length) io.err(`${withData.join(', ')} ${withData.length === 1 ? 'starts' : 'start'} empty: load the declared data with: repro data clone --session ${session}`);
     io.err(`stop it with: repro down ${session}`);
     return EXIT.ok;
   } catch (e) {

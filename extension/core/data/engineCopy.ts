@@ -127,7 +127,7 @@ export function startEngineCopy(docker: Docker, o: { home: string; entry: Physic
     try {
       await pruneCopies(docker, o.home, name);
       const ms = await fillCopy(docker, name, o);
-      if (ms !== undefined) log(`the engine now holds a copy of the physical snapshot ${o.entry.meta.key.slice(0, 12)} (made in ${(ms / 1000).toFixed(2)} s): the next session of this data starts from it`);
+      if (ms !== undefined) log(`the engine now holds a copy of the physical snapshot ${o.entry.meta.key.slice(0, 12)} (made in ${(ms / 1000).toFixed(2)} s): the next reproduction of this data starts its database from it`);
     } catch (e) {
       log(`no engine copy of the physical snapshot ${o.entry.meta.key.slice(0, 12)} was made (the next session unpacks the file): ${(e as Error).message}`);
     }
