@@ -231,7 +231,11 @@ function parse(args: string[], options: Options): ReturnType<typeof parseArgs> {
   try {
     return parseArgs({ args, options: options ?? {}, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new CliError(`${(e as Error).message}\n\n${USAGE}`, EXIT.usage);
+    // parseArgs's own wording for an unknown option is long and its quotes do not pair.
+    const unknown = (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'(-[^']*)'/.exec((e as Error).message)?.[1] : undefined;
+    const known = Object.keys(options ?? {}).map((o) => `--${o}`).join(', ');
+    const message = unknown ? `unknown option ${unknown}${known ? ` (this command takes ${known})` : ' (this command takes none)'}` : (e as Error).message;
+    throw new CliError(`${message}\n\n${USAGE}`, EXIT.usage);
   }
 }
 

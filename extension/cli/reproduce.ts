@@ -127,7 +127,7 @@ export async function sessionsCommand(io: Io, flags: { json: boolean }): Promise
     state: r.endedAt ? 'ended' : running === undefined ? 'unknown (engine not reachable)' : running.has(r.session) ? 'running' : 'gone',
   }));
   if (flags.json) { io.out(JSON.stringify(rows, null, 2)); return EXIT.ok; }
-  if (!rows.length) { io.out('no reproductions yet (start one with: repro reproduce <link|payload-file>)'); return EXIT.ok; }
+  if (!rows.length) { io.out('no reproductions yet (start one with: repro reproduce <link|payload-file>); sessions started by repro up are listed by repro ps'); return EXIT.ok; }
   for (const r of rows) {
     io.out(`${r.session.padEnd(28)} ${r.state.padEnd(8)} incident ${r.incident}, commit ${r.commit.slice(0, 12)}, ${r.startedAt}, ${(r.totalMs / 1000).toFixed(1)} s`);
   }

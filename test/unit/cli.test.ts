@@ -37,6 +37,9 @@ test('repro validate: 66 when there is nothing to read, 64 on a usage error', as
   const empty = tempDir();
   assert.equal((await run(empty, 'validate')).code, 66);
   assert.equal((await run(empty, 'frobnicate')).code, 64);
+  const typo = await run(empty, 'up', '--nme', 'x');
+  assert.equal(typo.code, 64);
+  assert.match(typo.err, /^repro: unknown option --nme \(this command takes --name, --source\)\n/);
   assert.equal((await run(empty, 'plan', '--jsn')).code, 64);
   assert.equal((await run(empty, 'validate', 'a', 'b')).code, 64);
 });
