@@ -25,6 +25,20 @@ test('repro validate: 0 and a summary for a valid manifest', async () => {
   assert.match(r.out, /valid: .*repro\.yaml: 1 app\(s\), 1 service\(s\); 0 errors, 0 warnings/);
 });
 
+test('repro validate: a data file that is not in the repository, or a path out of it, is a warning at its line', async () => {
+  const withData = (source: string) => MANIFEST.replace('type: "postgresql:15" }', `type: "postgresql:15", data: { source: ${source} } }`);
+  const dir = writeFiles(tempDir(), { 'repro.yaml': withData('{ dump: data/prod.sql }') });
+  fs.mkdirSync(path.join(dir, '.git'));
+  const missing = await run(dir, 'validate');
+  assert.equal(missing.code, 0, missing.err);
+  assert.match(missing.err, /^repro\.yaml:6:\d+: warning data-file \(services\.db\.data\.source\.dump\): the dump file "data\/prod\.sql" of service "db" is not in the repository/m);
+  assert.match(missing.out, /0 errors, 1 warning/);
+  writeFiles(dir, { 'data/prod.sql': '-- a dump\n' });
+  assert.match((await run(dir, 'validate')).out, /0 errors, 0 warnings/);
+  fs.writeFileSync(path.join(dir, 'repro.yaml'), withData('{ dump: ../outside.sql }'));
+  assert.match((await run(dir, 'validate')).err, /warning data-file .*: the dump path "\.\.\/outside\.sql" of service "db" leads outside the repository/);
+});
+
 test('repro validate: 1 and compiler-style lines for an invalid one', async () => {
   const dir = writeFiles(tempDir(), { 'repro.yaml': MANIFEST.replace('postgresql:15', 'postgresql:latest') });
   const r = await run(dir, 'validate', '.');

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { hasErrors, type Diagnostic } from './diagnostics';
 import type { Manifest } from './schema';
 import { checkStructure } from './structure';
-import { checkSemantics } from './validate';
+import { checkDataFiles, checkSemantics } from './validate';
 import { MAX_ALIASES, parseYaml } from './yamlDocument';
 
 export const MANIFEST_FILE = 'repro.yaml';
@@ -17,7 +17,11 @@ export interface LoadResult {
   file: string;
 }
 
-export function loadManifestText(text: string, file: string): LoadResult {
+/**
+ * `root`: the repository's working tree, when the text is the one on disk: the data files the
+ * manifest names are then looked for there (a manifest read at a commit has no files to check).
+ */
+export function loadManifestText(text: string, file: string, root?: string): LoadResult {
   const parsed = parseYaml(text, file);
   const diagnostics = [...parsed.diagnostics];
   if (hasErrors(diagnostics)) return { diagnostics, file };
@@ -30,6 +34,7 @@ export function loadManifestText(text: string, file: string): LoadResult {
   if (hasErrors(diagnostics)) return { diagnostics, file };
   const manifest = data as Manifest;
   diagnostics.push(...checkSemantics(parsed, manifest));
+  if (root !== undefined) diagnostics.push(...checkDataFiles(parsed, manifest, root));
   return hasErrors(diagnostics) ? { diagnostics, file } : { manifest, diagnostics, file };
 }
 
@@ -48,5 +53,13 @@ export function loadManifestFile(file: string): LoadResult {
       }],
     };
   }
-  return loadManifestText(text, file);
+  return loadManifestText(text, file, repositoryRoot(path.dirname(file)));
+}
+
+/** The working tree holding `dir` (the nearest folder with a .git), else `dir` itself. */
+function repositoryRoot(dir: string): string {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, '.git'))) return d;
+    if (path.dirname(d) === d) return path.resolve(dir);
+  }
 }

@@ -1,6 +1,8 @@
 // Semantic checks the schema cannot express: known service types and runtimes, parseable
 // versions, unique names across apps and services, relationships that point somewhere, no
 // cycles, and data sources that fit their service.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { closest, type Diagnostic } from './diagnostics';
 import { runtimeKind, runtimeNames, serviceKind, serviceTypeNames } from './catalogue';
 import { findCycles, relationshipGraph, targetName } from './graph';
@@ -94,4 +96,30 @@ function checkData(name: string, s: NonNullable<Manifest['services']>[string], e
   if (s.data.tables && !('dump' in src || 'live' in src)) {
     err(['services', name, 'data', 'tables'], 'data-source-mismatch', `service "${name}" has table rules, but its data source has no tables`, 'Table rules apply to PostgreSQL dumps and live databases.');
   }
+}
+
+/**
+ * The data files a manifest on disk names (dump, rdb, files), looked for in the repository's
+ * working tree: a path leading outside it, or a file that is not there, is a warning (the file
+ * may be fetched before a clone; the clone itself refuses both), at the path's line.
+ */
+export function checkDataFiles(parsed: ParsedYaml, m: Manifest, root: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const [name, s] of Object.entries(m.services ?? {})) {
+    const src = s.data?.source as Record<string, unknown> | undefined;
+    if (!src) continue;
+    for (const key of ['dump', 'rdb', 'files'] as const) {
+      const rel = src[key];
+      if (typeof rel !== 'string') continue;
+      const segs = ['services', name, 'data', 'source', key];
+      const warn = (message: string, hint: string) => out.push({ severity: 'warning', code: 'data-file', file: parsed.file, path: segs.join('.'), ...positionOf(parsed, segs), message, hint });
+      const full = path.resolve(root, rel);
+      if (path.isAbsolute(rel) || (full !== root && !full.startsWith(root + path.sep))) {
+        warn(`the ${key} path "${rel}" of service "${name}" leads outside the repository (${root})`, 'Data files are read from the repository: give a path relative to its root, inside it.');
+      } else if (!fs.existsSync(full)) {
+        warn(`the ${key} file "${rel}" of service "${name}" is not in the repository (${root})`, 'Add it, or fix the path: a data clone of this service stops until it is there.');
+      }
+    }
+  }
+  return out;
 }
