@@ -85,6 +85,8 @@ test('repro state writes what the session really runs: versions the programs rep
   assert.equal(written.services.db?.digest, dockerCli('image', 'inspect', 'postgres:15', '--format', '{{.Id}}'));
   assert.equal(written.apps?.web?.version, dockerCli('exec', `repro-${SESSION}-web`, 'node', '-p', 'process.versions.node'));
   assert.ok(written.apps?.web?.env?.includes('DATABASE_URL'), JSON.stringify(written.apps?.web));
+  // The app's own configuration: not its image's defaults, nor the session's inspector flag.
+  for (const n of ['PATH', 'NODE_OPTIONS']) assert.ok(!written.apps?.web?.env?.includes(n), `${n} in ${JSON.stringify(written.apps?.web?.env)}`);
   assert.ok(!text.includes('postgresql://'), 'no connection string (a value) in the document');
   assert.match(written.manifest?.hash ?? '', /^sha256:[0-9a-f]{64}$/);
 });

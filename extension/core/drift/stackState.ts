@@ -61,7 +61,12 @@ export async function observeStack(docker: Docker, session: string, m: Manifest 
     version ??= tagVersion(ref?.tag) ?? (declared ? splitTypeVersion(declared).version : undefined) ?? 'unknown';
     const base = { type: canonical, version, image: imageName, ...(digest ? { digest } : {}) };
     if (role === 'service') { out.services[name] = base; return; }
-    const names = (info.Config.Env ?? []).map((e) => e.slice(0, e.indexOf('=') < 0 ? undefined : e.indexOf('='))).filter((n) => /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(n));
+    // The app's configuration, not its image's defaults (PATH, NODE_VERSION: the same in every
+    // container of that image) nor the inspector flag a session adds to NODE_OPTIONS.
+    const inherited = new Set(image?.Config?.Env ?? []);
+    const names = (info.Config.Env ?? [])
+      .filter((e) => !inherited.has(e) && !/^NODE_OPTIONS=--inspect(?:-brk)?=\S+$/.test(e))
+      .map((e) => e.slice(0, e.indexOf('=') < 0 ? undefined : e.indexOf('='))).filter((n) => /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(n));
     const env = [...new Set(names)].sort();
     out.apps[name] = { ...base, env: env.filter((n) => !looksSecret(n)), secrets: env.filter(looksSecret) };
   }));
