@@ -94,6 +94,17 @@ test('a relationship to a missing service suggests the right one', () => {
   assert.match(d.hint ?? '', /Did you mean "db"\?/);
 });
 
+test('a misspelt scrub strategy suggests the one meant, and lists them all', () => {
+  const withRule = (rule: string) => GOOD.replace('    type: postgresql:15.4\n', `    type: postgresql:15.4\n    data: { source: { dump: prod.sql }, tables: { customers: { columns: { email: "${rule}" } } } }\n`);
+  assert.ok(loadManifestText(withRule('fake:email'), 'x').manifest, 'the rule as written is valid');
+  for (const [typo, meant] of [['fake:emial', 'fake:email'], ['maks', 'mask'], ['redcat', 'redact']]) {
+    const d = only(withRule(typo!), 'bad-format');
+    assert.equal(d.path, 'services.db.data.tables.customers.columns.email');
+    assert.match(d.hint ?? '', new RegExp(`^Did you mean "${meant}"\\? keep \\| null`), typo);
+  }
+  assert.doesNotMatch(only(withRule('shred'), 'bad-format').hint ?? '', /Did you mean/);
+});
+
 test('versions that do not parse are refused, with an exact example', () => {
   for (const bad of ['latest', '15.x', 'fifteen', '']) {
     const d = only(GOOD.replace('postgresql:15.4', `"postgresql:${bad}"`), bad === '' ? 'bad-format' : 'bad-version');

@@ -70,7 +70,11 @@ function toDiagnostic(parsed: ParsedYaml, e: ValueError): Diagnostic | undefined
     case ValueErrorType.Union:
       return { ...base, code: 'one-of', ...pos(), message: `${label} has an unexpected form (${describe(e.value)})`, hint: unionHint(e.schema) };
     case ValueErrorType.StringPattern:
-      return { ...base, code: 'bad-format', ...pos(), message: `${label} is not in the expected form: ${JSON.stringify(e.value)}`, hint: String(e.schema.description ?? `Expected to match ${String(e.schema.pattern)}.`) };
+    {
+      const described = String(e.schema.description ?? `Expected to match ${String(e.schema.pattern)}.`);
+      const guess = typeof e.value === 'string' ? closest(e.value, alternativesOf(described)) : undefined;
+      return { ...base, code: 'bad-format', ...pos(), message: `${label} is not in the expected form: ${JSON.stringify(e.value)}`, hint: `${guess ? `Did you mean "${guess}"? ` : ''}${described}` };
+    }
     case ValueErrorType.IntegerMinimum: case ValueErrorType.IntegerMaximum:
     case ValueErrorType.NumberMinimum: case ValueErrorType.NumberMaximum:
     case ValueErrorType.NumberExclusiveMinimum: case ValueErrorType.IntegerExclusiveMinimum:
@@ -126,4 +130,16 @@ function describe(v: unknown): string {
 
 function unescapePointer(s: string): string {
   return s.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/**
+ * The words a description such as "keep | null | mask | fake:<email|name>" lists, expanded
+ * ("fake:email", "fake:name"); none when it is prose.
+ */
+export function alternativesOf(description: string): string[] {
+  if (!/^[\w:.-]+(?:<[\w|.-]+>)?(?: \| [\w:.-]+(?:<[\w|.-]+>)?)+$/.test(description)) return [];
+  return description.split(' | ').flatMap((alt) => {
+    const m = /^([\w:.-]*)<([\w|.-]+)>$/.exec(alt);
+    return m ? m[2]!.split('|').map((x) => `${m[1]}${x}`) : [alt];
+  });
 }
