@@ -12,10 +12,10 @@ import { DumpReader, type CopyMode, type DumpEvents, type DumpReaderOptions } fr
 import { fingerprint } from './keyed';
 import { OutputQueue } from './outputQueue';
 import { FieldMemo, RowScrubber, scrubValue, type ColumnPlan } from './rowScrubber';
-import { rulesFor, strategyName } from './rules';
+import { rulesFor } from './rules';
 import { defaultLaneCount, RowBatcher, ScrubLanes, type LaneColumn } from './scrubLanes';
 import { decodeSqlValue, encodeSqlLiteral, type CopyHeader, type InsertStatement, type TableDecl } from './sqlStatements';
-import { classifyType, strategyProblem, type ColumnDecl } from './sqlTypes';
+import { classifyType, ruleProblem, type ColumnDecl } from './sqlTypes';
 import { DumpFormatError, type ScrubPlan, type ScrubStream, type ScrubSummary, type TableProgress } from './types';
 
 export interface ScrubOptions extends DumpReaderOptions {
@@ -241,8 +241,8 @@ class Scrubbing implements DumpEvents {
       if (strategy.kind === 'keep') continue;
       const column = columns[index]!;
       const type = classifyType(column.type);
-      const problem = strategyProblem(strategy, type, column.notNull);
-      if (problem) throw new DumpFormatError(`${table}.${name} (${strategyName(strategy)}, type ${column.type}): ${problem}`, line);
+      const problem = ruleProblem(table, column, strategy);
+      if (problem) throw new DumpFormatError(problem, line);
       const fpKey = `${table}.${name}`;
       let fingerprints: Set<string> | undefined;
       let sampled: { n: number } | undefined;

@@ -11,8 +11,8 @@ import { NO_SINK } from './chunkWriter';
 import { DumpReader, type CopyMode, type DumpEvents, type DumpReaderOptions } from './dumpReader';
 import { personalByName, ValueStats } from './personalData';
 import { decodeSqlValue, type CopyHeader, type InsertStatement, type TableDecl } from './sqlStatements';
-import { classifyType, strategyProblem, type ColumnDecl } from './sqlTypes';
-import { compileScrubPlan, deriveKey, isAcknowledged, rulesFor, strategyName } from './rules';
+import { classifyType, ruleProblem, type ColumnDecl } from './sqlTypes';
+import { compileScrubPlan, deriveKey, isAcknowledged, rulesFor } from './rules';
 import type { CoverageFinding, CoverageReport, DumpTable, ScrubPlan, TableRules } from './types';
 
 export interface ScanOptions extends DumpReaderOptions {
@@ -174,8 +174,8 @@ export async function scanDump(input: Readable, plan: ScrubPlan, opts: ScanOptio
         continue;
       }
       // The scrubber's own check, on the same declaration: what it would stop on mid-clone.
-      const problem = strategy.kind === 'keep' ? undefined : strategyProblem(strategy, classifyType(decl.type), decl.notNull);
-      if (problem) unfitRules.push(`${name}.${col} (${strategyName(strategy)}, type ${decl.type}): ${problem}`);
+      const problem = ruleProblem(name, decl, strategy);
+      if (problem) unfitRules.push(problem);
     }
   }
   for (const ack of plan.acknowledged) {

@@ -1,6 +1,7 @@
 // What a column's declared SQL type allows each strategy to do. A scrubbed value must still be
 // a valid value of its column, or the restore fails far from the rule that caused it; so a
 // strategy that cannot keep the type valid is refused up front, with the strategies that can.
+import { strategyName } from './rules';
 import type { Strategy } from './types';
 
 export type TypeClass =
@@ -118,4 +119,13 @@ export function strategyProblem(strategy: Strategy, type: SqlType, notNull: bool
       return `fake:${k} makes text, not ${t}: use ${fits}`;
     }
   }
+}
+
+/**
+ * Why the rule `strategy` for `table`.`column` cannot apply, as the coverage scan reports it
+ * and the scrubber stops on it ("public.t.c (mask, type date): ..."); undefined when it can.
+ */
+export function ruleProblem(table: string, column: ColumnDecl, strategy: Strategy): string | undefined {
+  const problem = strategyProblem(strategy, classifyType(column.type), column.notNull);
+  return problem && `${table}.${column.name} (${strategyName(strategy)}, type ${column.type}): ${problem}`;
 }

@@ -136,7 +136,7 @@ function unescapePointer(s: string): string {
  * The words a description such as "keep | null | mask | fake:<email|name>" lists, expanded
  * ("fake:email", "fake:name"); none when it is prose.
  */
-export function alternativesOf(description: string): string[] {
+function alternativesOf(description: string): string[] {
   if (!/^[\w:.-]+(?:<[\w|.-]+>)?(?: \| [\w:.-]+(?:<[\w|.-]+>)?)+$/.test(description)) return [];
   return description.split(' | ').flatMap((alt) => {
     const m = /^([\w:.-]*)<([\w|.-]+)>$/.exec(alt);
