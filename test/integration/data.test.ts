@@ -187,6 +187,9 @@ async function personal(table: keyof typeof PERSONAL, q: (sql: string) => Promis
 
 const utf16 = (s: string) => s.length;
 
+/** Databases a clone replacing the session's was made in (clone.ts besideName), still there. */
+const BESIDE_LEFT = "SELECT count(*) FROM pg_database WHERE datname LIKE '%\\_repro\\_clone'";
+
 // ------------------------------------------------------------------------------------ tests
 
 describe('the sample shop, cloned from "production" into a session', () => {
@@ -325,6 +328,22 @@ describe('the sample shop, cloned from "production" into a session', () => {
       if (saved === undefined) delete process.env.REPRO_HOME; else process.env.REPRO_HOME = saved;
     }
     assert.match(again.join('\n'), /already has tables.*--replace/);
+    // Ctrl-C while the replacing clone restores: 130, said as a cancel, the clone above kept.
+    const held = await contents(stack);
+    const ac = new AbortController();
+    const cancelled: string[] = [];
+    process.env.REPRO_HOME = HOME;
+    try {
+      const code = await main(['data', 'clone', 'db', '--session', session, '--dir', SAMPLE, '--replace'], {
+        out: () => undefined, cwd: SAMPLE,
+        err: (x) => { cancelled.push(x); if (/restoring|scrubbing/.test(x)) ac.abort(); },
+      }, ac.signal);
+      assert.equal(code, 130, cancelled.join('\n'));
+    } finally {
+      if (saved === undefined) delete process.env.REPRO_HOME; else process.env.REPRO_HOME = saved;
+    }
+    assert.equal(cancelled[cancelled.length - 1], 'repro: cancelled');
+    assert.deepEqual(await contents(stack), held, 'the cancelled clone changed what the database held');
   });
 
   test('a second clone is served from the cache, faster; a changed rule misses it', async () => {
@@ -390,12 +409,16 @@ describe('the sample shop, cloned from "production" into a session', () => {
     assert.deepEqual(await clone(stack, 'SELECT count(*) FROM order_items i WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = i.order_id)'), [['0']]);
     console.log(`subset: ${JSON.stringify(r.subset.tables)} in ${r.subset.rounds} rounds`);
 
-    // A condition that cannot run names its table; one that is not one expression is refused before anything runs.
+    // A condition that cannot run names its table (after the restore: the clone beside the
+    // database is dropped, the subset clone above stays); one that is not one expression is
+    // refused before anything runs.
+    const held = await contents(stack);
     await assert.rejects(cloneInto(stack, sampleManifest((x) => { x.services!.db!.data!.tables!.customers!.where = 'no_such_column > 1'; })),
       (e: Error) => /"where" of table public\.customers cannot run.*42703/.test(e.message) || assert.fail(e.message));
     await assert.rejects(cloneInto(stack, sampleManifest((x) => { x.services!.db!.data!.tables!.customers!.where = 'id < 3; DROP TABLE orders'; })),
       /"where" of table public\.customers must be a single SQL condition: it contains ";"/);
-    assert.deepEqual(await clone(stack, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), [['0']], 'a failed clone leaves an empty database');
+    assert.deepEqual(await contents(stack), held, 'a failed clone changed what the database held');
+    assert.deepEqual(await clone(stack, BESIDE_LEFT), [['0']], 'a failed clone was left beside the database');
   });
 
   test('a custom-format dump (pg_dump -Fc) clones like the plain one, converted in a throwaway container', async () => {
@@ -469,14 +492,16 @@ describe('the sample shop, cloned from "production" into a session', () => {
     }
   });
 
-  test('a cancel during the restore kills psql and pg_dump: the database is empty, no throwaway container is left', async () => {
+  test('a cancel during the restore kills psql and pg_dump: the database holds the earlier clone as it was, no throwaway container is left', async () => {
+    const before = await contents(stack);
     const ac = new AbortController();
     const p = cloneInto(stack, liveManifest(), {
       signal: ac.signal,
       onProgress: () => { if (!ac.signal.aborted) ac.abort(new Error('cancelled by the test')); },
     });
     await assert.rejects(p, /cancelled by the test/);
-    assert.deepEqual(await clone(stack, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), [['0']]);
+    assert.deepEqual(await contents(stack), before, 'the cancelled clone changed what the database held');
+    assert.deepEqual(await clone(stack, BESIDE_LEFT), [['0']], 'the cancelled clone was left beside the database');
     assert.deepEqual(await jobsLeft(session), []);
   });
 });
@@ -527,9 +552,14 @@ describe('odd and hostile inputs', () => {
     await execIn(engine(), dbId, ['psql', '-X', '-q', '-U', 'main', '-d', 'main', '-c', 'DROP DATABASE reference']);
   });
 
-  test('a clone that fails its checks (a trigger in the dump drops rows as they load): a VerifyError naming the table, the database emptied, nothing kept', async () => {
+  test('a clone that fails its checks (a trigger in the dump drops rows as they load): a VerifyError naming the table, what the database held kept, nothing cached', async () => {
     const dir = tempDir('repro-verify-');
     const home = tempDir('repro-verify-home-');
+    const t = await pgTarget(engine(), idOf(stack, 'db'));
+    // The previous test's clone.
+    const held = () => psqlRows(engine(), t, "SELECT string_agg(tablename, ',' ORDER BY tablename), (SELECT count(*) FROM public.notes) FROM pg_tables WHERE schemaname = 'public'");
+    const before = await held();
+    assert.match(before[0]![0]!, /kinds/);
     try {
       const people = Array.from({ length: 10 }, (_, i) => `${i + 1}\tperson${i + 1}@example.org`).join('\n');
       fs.writeFileSync(path.join(dir, 'dropping.sql'), [
@@ -544,8 +574,8 @@ describe('odd and hostile inputs', () => {
       }).then(() => assert.fail('a clone missing half its rows passed'), (e: Error) => e);
       assert.ok(err instanceof VerifyError, String(err));
       assert.match(err.message, /table public\.people: 5 rows in the clone, 10 expected/);
-      const t = await pgTarget(engine(), idOf(stack, 'db'));
-      assert.deepEqual(await psqlRows(engine(), t, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), [['0']], 'the failed clone was left in the database');
+      assert.deepEqual(await held(), before, 'the failed clone replaced what the database held');
+      assert.deepEqual(await psqlRows(engine(), t, BESIDE_LEFT), [['0']], 'the failed clone was left beside the database');
       // Neither snapshot was kept, not even half: the physical one taken beside the checks is
       // dropped, and none is started once a check failed (looked at again after a while).
       const left = () => (fs.existsSync(path.join(home, 'data')) ? fs.readdirSync(path.join(home, 'data')) : []);
@@ -681,5 +711,57 @@ describe('odd and hostile inputs', () => {
     await assert.rejects(cloneServiceData(engine(), {
       manifest: dbOnly({ source: { dump: '../sample-shop/data/production.sql' } }), service: 'db', stack, root: FIXTURES, home: HOME, key: KEY, replace: true,
     }), /leads outside the repository root/);
+  });
+
+  test('replacing: a clone that fails after the gate (a value PostgreSQL refuses, a cancel) leaves what the database held; one that passes takes its place', async () => {
+    const dir = tempDir('repro-replace-');
+    const home = tempDir('repro-replace-home-');
+    const t = await pgTarget(engine(), idOf(stack, 'db'));
+    const rules = () => structuredClone(sampleManifest().services!.db!.data!.tables!);
+    try {
+      // The developer's own rows: what --replace must keep until a clone passed.
+      await psqlRows(engine(), t, 'DROP SCHEMA public CASCADE; CREATE SCHEMA public; CREATE TABLE public.my_notes (note text); INSERT INTO public.my_notes VALUES (\'kept\')');
+      const held = () => psqlRows(engine(), t, "SELECT string_agg(tablename, ',' ORDER BY tablename), (SELECT string_agg(note, ',') FROM public.my_notes) FROM pg_tables WHERE schemaname = 'public'");
+      const before = await held();
+      assert.deepEqual(before, [['my_notes', 'kept']]);
+      // A row of customers twice: the gate passes (it reads columns, not keys), PostgreSQL
+      // refuses the second when the primary key is added, after every row was restored.
+      const full = fs.readFileSync(path.join(SAMPLE, 'data/production.sql'), 'utf8');
+      const firstRow = full.indexOf('\n', full.indexOf('COPY public.customers')) + 1;
+      const row = full.slice(firstRow, full.indexOf('\n', firstRow) + 1);
+      fs.writeFileSync(path.join(dir, 'twice.sql'), full.slice(0, firstRow) + row + full.slice(firstRow));
+      const refused = await cloneServiceData(engine(), {
+        manifest: dbOnly({ source: { dump: 'twice.sql' }, tables: rules() }), service: 'db', stack, root: dir, home, key: KEY, replace: true,
+      }).then(() => assert.fail('a dump with a duplicate key was cloned'), (e: Error) => e);
+      assert.match(refused.message, /23505/);
+      assert.deepEqual(await held(), before, 'a clone PostgreSQL refused replaced what the database held');
+      assert.deepEqual(await psqlRows(engine(), t, BESIDE_LEFT), [['0']], 'the refused clone was left beside the database');
+      // Cancelled while rows flow.
+      const ac = new AbortController();
+      await assert.rejects(cloneServiceData(engine(), {
+        manifest: dbOnly({ source: { dump: 'data/production.sql' }, tables: rules() }), service: 'db', stack, root: SAMPLE, home, key: KEY, replace: true,
+        signal: ac.signal, onProgress: () => { if (!ac.signal.aborted) ac.abort(new Error('cancelled by the test')); },
+      }), /cancelled by the test/);
+      assert.deepEqual(await held(), before, 'a cancelled clone replaced what the database held');
+      assert.deepEqual(await psqlRows(engine(), t, BESIDE_LEFT), [['0']], 'the cancelled clone was left beside the database');
+      assert.deepEqual(fs.existsSync(path.join(home, 'data')) ? fs.readdirSync(path.join(home, 'data')) : [], [], 'a failed clone was cached');
+      // One that passes takes the database's place, under its name; its physical snapshot
+      // (taken after, not beside the checks: the server held both databases then) is kept.
+      const steps: string[] = [];
+      const r = await cloneServiceData(engine(), {
+        manifest: dbOnly({ source: { dump: 'data/production.sql' }, tables: rules() }), service: 'db', stack, root: SAMPLE, home, key: KEY, replace: true,
+        engineCopy: false, onStep: (m) => steps.push(m),
+      });
+      assert.deepEqual(r.verified.problems, []);
+      assert.ok(steps.includes('replacing main with the clone'), steps.join('; '));
+      assert.ok(steps.includes('keeping a physical snapshot'), steps.join('; '));
+      assert.deepEqual(await psqlRows(engine(), t, "SELECT string_agg(tablename, ',' ORDER BY tablename), (SELECT count(*) FROM public.customers) FROM pg_tables WHERE schemaname = 'public'"),
+        [['customers,order_items,orders', '200']]);
+      assert.deepEqual(await psqlRows(engine(), t, BESIDE_LEFT), [['0']]);
+      assert.deepEqual(await jobsLeft(session), []);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(home, { recursive: true, force: true });
+    }
   });
 });

@@ -214,7 +214,7 @@ describe('the gate of a reproduction, on its worktree', () => {
   });
 
   test('a rule its column\'s type cannot take (mask on a date, null on NOT NULL) stops it before any data is written', async () => {
-    // The scrubber would stop on these mid-clone, after --replace emptied the database.
+    // The scrubber would stop on these mid-clone, after the dump was read half-way.
     const { root, manifest } = worktree((d) => {
       d.tables!.customers!.columns!.birth_date = 'mask';
       d.tables!.customers!.columns!.email = 'null';

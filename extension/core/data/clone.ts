@@ -19,12 +19,13 @@
 // file and any service a "files" folder or tarball, copied into its data volume while it is
 // stopped (copied as they are: the scrubber reads SQL only).
 //
-// The gate runs before a database that has tables is emptied (replace): a clone that the
-// rules stop leaves what the database held as it was.
-//
-// Whatever fails or is cancelled after the restore began, the service's database is dropped and
-// created empty again before the error reaches the caller: a clone is complete and verified, or
-// there is none. Errors name tables, columns, lines and SQLSTATEs, never a value or a secret.
+// A database that has tables is replaced only when asked (replace), and only by a clone that
+// passed: the clone is made in a database beside it (besideName) and renamed into its place
+// after the checks. Whatever fails or is cancelled before that (the gate, the restore, a check)
+// drops the clone beside it and leaves what the database held as it was. Into an empty
+// database the clone goes directly, and a failure drops and creates it empty again: a clone is
+// complete and verified, or there is none. Errors name tables, columns, lines and SQLSTATEs,
+// never a value or a secret.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -232,8 +233,8 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
     throw new CloneError(o.service, `The database ${target.database} of ${o.service} already has tables: a clone goes into an empty database. Replace what it holds with "repro data clone --replace", or start a new session.`);
   }
   const hit = key ? lookupCache(o.home, key) : undefined;
-  // The gate runs before anything is emptied: rules that leave the source uncovered leave
-  // what the database holds (an earlier clone, the developer's own rows) as it was. A cached
+  // The gate runs before anything is written: rules that leave the source uncovered are told
+  // before a byte of data is read into the clone (and stop the reproduction early). A cached
   // snapshot passed it when it was made, under the same rules; a reproduction ran it on the
   // same bytes under the same rules while its stack started (o.covered).
   const failed = (e: unknown): never => {
@@ -244,7 +245,13 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
   const gated = identity !== undefined && o.covered?.has(coverageKey(spec, identity)) === true;
   if (!hit && gated) o.onStep?.(`the rules cover ${source.what} (checked before the clone)`);
   else if (!hit) await timed(`checking that the rules cover ${source.what}`, () => coverageGate(o.service, source, plan, signal)).catch(failed);
-  if (tables > 0) await timed('emptying the database', () => resetDatabase(docker, target));
+  // Replacing what the database holds: the clone is made in a database of its own beside it
+  // and takes its place only once every check passed, so a clone that fails (a dump cut off,
+  // a value PostgreSQL refuses, a check, a cancel) leaves the database as it was.
+  const work: PgTarget = tables > 0 ? { ...target, database: besideName(target.database) } : target;
+  /** Whether `work` has taken the service's database's place (or always was it). */
+  let inPlace = work === target;
+  if (!inPlace) await timed(`making an empty database beside ${target.database} for the clone`, () => resetDatabase(docker, work));
   let summary: ScrubSummary;
   let snapshot: string;
   let writer: CacheWriter | undefined;
@@ -261,7 +268,7 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
       summary = summaryOf(hit.meta.summary);
       snapshot = hit.meta.snapshot;
       restoring = true;
-      restored = await timed('restoring the cached SQL snapshot', () => restoreSql(docker, target, hit.open(), signal ? { signal } : {}));
+      restored = await timed('restoring the cached SQL snapshot', () => restoreSql(docker, work, hit.open(), signal ? { signal } : {}));
     } else {
       const opened = await source.open();
       try {
@@ -277,7 +284,7 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
           scrubber.stream.pipe(writer.stream);
         }
         restoring = true;
-        restored = await timed(`scrubbing ${source.what} into ${o.service}`, () => restoreSql(docker, target, scrubber.stream, {
+        restored = await timed(`scrubbing ${source.what} into ${o.service}`, () => restoreSql(docker, work, scrubber.stream, {
           ...(signal ? { signal } : {}),
           onStarted: () => { opened.stream.pipe(scrubber.stream); },
         }));
@@ -297,28 +304,29 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
     // the statistics), when nothing changes the data after the checks (no subset to come); it
     // only becomes an entry once every check passed.
     keep = physical !== undefined && o.keepPhysical !== false && !lookupPhysical(o.home, physical) ? physical : undefined;
-    const takeEarly = keep !== undefined && analyzeNow;
+    // (Not while the clone is beside the database it replaces: the copy would hold both.)
+    const takeEarly = keep !== undefined && analyzeNow && inPlace;
     const take = (k: string) => takePhysical(docker, target, o.home, k, stopTaking.signal).catch((e: Error) => e);
     const before = await timed(takeEarly ? 'verifying the clone (analyzing, then keeping a physical snapshot beside the checks)'
       : analyzeNow ? 'verifying the clone (and analyzing)' : 'verifying the clone', async () => {
-      const catalog = await catalogTables(docker, target, signal);
+      const catalog = await catalogTables(docker, work, signal);
       const expected = new Map([...summary.tables].map(([t, c]) => [t, c.rowsOut]));
       const [counts, prints] = await Promise.all([
-        checkCounts(docker, target, expected, signal, catalog),
+        checkCounts(docker, work, expected, signal, catalog),
         hit
           ? { ...hit.meta.verified, problems: [] as string[] }
-          : checkFingerprints(docker, target, new Map([...summary.fingerprints].filter(([c]) => fp.has(c))),
+          : checkFingerprints(docker, work, new Map([...summary.fingerprints].filter(([c]) => fp.has(c))),
             // Every value of the clone's scrubbed columns is fingerprinted: repeats (masked names,
             // addresses) come from a memo shared by the columns (a fingerprint is the column's no more).
             memoized((raw) => fingerprint(o.key, decodeCopyText(Buffer.from(raw, 'utf8')) ?? ''), 16_384), signal, catalog),
-        analyzeNow ? psqlRows(docker, target, 'ANALYZE', signal ? { signal } : {}).then(() => (takeEarly && !stopTaking.signal.aborted ? (taken = take(keep!)) : undefined)) : undefined,
+        analyzeNow ? psqlRows(docker, work, 'ANALYZE', signal ? { signal } : {}).then(() => (takeEarly && !stopTaking.signal.aborted ? (taken = take(keep!)) : undefined)) : undefined,
       ]);
       return { counts, prints, expected };
     });
     let subset: SubsetResult | undefined;
     let expected = before.expected;
     if (where.size) {
-      subset = await timed('subsetting', () => applySubset(docker, target, where, signal ? { signal } : {}));
+      subset = await timed('subsetting', () => applySubset(docker, work, where, signal ? { signal } : {}));
       expected = new Map(expected);
       for (const s of subset.tables) expected.set(s.table, (expected.get(s.table) ?? 0) - s.deleted);
     }
@@ -327,8 +335,8 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
     // rows with triggers off: only then are they checked again, row by row.
     const fkProven = !subset && !restored.triggersOff;
     const after = await timed(fkProven ? 'counting the foreign keys PostgreSQL validated' : 'checking rows and foreign keys', async () => ({
-      counts: subset ? await checkCounts(docker, target, expected, signal) : before.counts,
-      fks: fkProven ? await validatedForeignKeys(docker, target, signal) : await checkForeignKeys(docker, target, signal),
+      counts: subset ? await checkCounts(docker, work, expected, signal) : before.counts,
+      fks: fkProven ? await validatedForeignKeys(docker, work, signal) : await checkForeignKeys(docker, work, signal),
     }));
     const verified: VerifyReport = {
       counts: after.counts.counts,
@@ -337,7 +345,12 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
       problems: [...before.counts.problems, ...before.prints.problems, ...(subset ? after.counts.problems : []), ...after.fks.problems],
     };
     if (verified.problems.length) throw new VerifyError(verified);
-    if (!analyzeNow) await timed('analyzing', () => psqlRows(docker, target, 'ANALYZE', signal ? { signal } : {}));
+    if (!analyzeNow) await timed('analyzing', () => psqlRows(docker, work, 'ANALYZE', signal ? { signal } : {}));
+
+    if (!inPlace) {
+      await timed(`replacing ${target.database} with the clone`, () => takePlace(docker, work, target.database));
+      inPlace = true;
+    }
 
     const { problems: _, ...prints } = before.prints;
     if (writer) {
@@ -377,7 +390,8 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
       const t = await taken;
       if (!(t instanceof Error)) t.discard();
     }
-    if (restoring) await resetDatabase(docker, target).catch(() => undefined);
+    if (!inPlace) await dropDatabase(docker, work).catch(() => undefined);
+    else if (restoring) await resetDatabase(docker, target).catch(() => undefined);
     return failed(e);
   } finally {
     signal?.removeEventListener('abort', onAbort);
@@ -478,9 +492,37 @@ async function probe(docker: Docker, t: PgTarget, signal?: AbortSignal): Promise
 
 /** Drops the service's database (closing its connections) and creates it empty again. */
 export async function resetDatabase(docker: Docker, t: PgTarget): Promise<void> {
-  const maintenance = t.database === 'postgres' ? 'template1' : 'postgres';
   await psqlRows(docker, t, [`DROP DATABASE IF EXISTS ${quoteIdent(t.database)} WITH (FORCE)`, `CREATE DATABASE ${quoteIdent(t.database)} OWNER ${quoteIdent(t.user)}`],
-    { database: maintenance });
+    { database: maintenanceOf(t.database) });
+}
+
+async function dropDatabase(docker: Docker, t: PgTarget): Promise<void> {
+  await psqlRows(docker, t, `DROP DATABASE IF EXISTS ${quoteIdent(t.database)} WITH (FORCE)`, { database: maintenanceOf(t.database) });
+}
+
+/** The database psql connects to while it drops or renames `database`. */
+const maintenanceOf = (database: string): string => (database === 'postgres' ? 'template1' : 'postgres');
+
+/**
+ * Where a clone that replaces `database` is made: a fixed name, so that one left by a clone
+ * that was killed is dropped by the next (identifiers are cut at 63 bytes: the suffix stays).
+ */
+export function besideName(database: string): string {
+  const suffix = '_repro_clone';
+  let head = database;
+  while (Buffer.byteLength(head) + suffix.length > 63) head = head.slice(0, -1);
+  return `${head}${suffix}`;
+}
+
+/**
+ * The clone `beside` takes the place of `database`: the database is dropped (its connections
+ * closed, as a reset would) and the clone renamed to its name. Two statements, not one
+ * transaction (PostgreSQL runs neither in one); the only moment without the database is
+ * between them.
+ */
+async function takePlace(docker: Docker, beside: PgTarget, database: string): Promise<void> {
+  await psqlRows(docker, beside, [`DROP DATABASE ${quoteIdent(database)} WITH (FORCE)`, `ALTER DATABASE ${quoteIdent(beside.database)} RENAME TO ${quoteIdent(database)}`],
+    { database: maintenanceOf(database) });
 }
 
 // ------------------------------------------------------------------ Redis RDB and files
