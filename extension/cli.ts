@@ -220,6 +220,12 @@ export async function main(argv: string[], io: Io = processIo(), signal: AbortSi
       io.err(`repro: ${e.message}`);
       return e.exitCode;
     }
+    // What the command was doing has been undone by the time its error arrives; the error
+    // itself is only the abort's ("This operation was aborted").
+    if (signal.aborted) {
+      io.err('repro: cancelled');
+      return EXIT.cancelled;
+    }
     io.err(`repro: ${e instanceof Error ? e.message : String(e)}`);
     return EXIT.error;
   }
@@ -251,7 +257,7 @@ if (require.main === module) {
   process.once('SIGINT', () => {
     process.stderr.write('\ncancelling (Ctrl-C again to exit now)\n');
     controller.abort();
-    process.once('SIGINT', () => process.exit(130));
+    process.once('SIGINT', () => process.exit(EXIT.cancelled));
   });
   main(process.argv.slice(2), processIo(), controller.signal).then((code) => { process.exitCode = code; });
 }

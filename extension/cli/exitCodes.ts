@@ -12,6 +12,8 @@ export const EXIT = {
   noInput: 66,
   /** Refused to overwrite an existing file. */
   cantCreate: 73,
+  /** Cancelled (Ctrl-C). */
+  cancelled: 130,
 } as const;
 
 export class CliError extends Error {

@@ -82,7 +82,7 @@ export async function reproduceCommand(io: Io, input: string, flags: ReproduceFl
     await waitForEngineCopies(io);
     return EXIT.ok;
   } catch (e) {
-    if (e instanceof ReproduceCancelledError) { io.err(e.message); return 130; }
+    if (e instanceof ReproduceCancelledError) { io.err(e.message); return EXIT.cancelled; }
     throw e;
   }
 }

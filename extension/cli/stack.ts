@@ -55,7 +55,7 @@ export async function upCommand(io: Io, dir: string, flags: { name?: string; sou
     io.err(`stop it with: repro down ${session}`);
     return EXIT.ok;
   } catch (e) {
-    if (e instanceof CancelledError) { io.err(e.message); return 130; }
+    if (e instanceof CancelledError) { io.err(e.message); return EXIT.cancelled; }
     throw e;
   }
 }
