@@ -104,6 +104,12 @@ export interface CacheWriter {
   stream: Writable;
   /** After the stream finished: writes the meta and renames both into place. */
   commit(meta: Omit<CacheMeta, 'format' | 'key' | 'createdAt' | 'bytes'>): Promise<CacheMeta>;
+  /**
+   * After the stream finished: the sha256 of what was written, read back from the file. A clone
+   * asks for it while its checks run (PostgreSQL's work), rather than hashing every chunk on
+   * the thread that scrubs while the restore waits on it.
+   */
+  sha256(): Promise<string>;
   /** Drops what was written (idempotent). */
   abort(): void;
 }
@@ -132,6 +138,12 @@ export function openCacheWriter(home: string, key: string): CacheWriter {
       fs.renameSync(tmp, p.sql);
       fs.renameSync(metaTmp, p.meta);
       return meta;
+    },
+    async sha256() {
+      await written;
+      const h = createHash('sha256');
+      for await (const chunk of fs.createReadStream(tmp, { highWaterMark: 1024 * 1024 })) h.update(chunk as Buffer);
+      return h.digest('hex');
     },
     abort() {
       if (aborted) return;

@@ -253,7 +253,9 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
   let inPlace = work === target;
   if (!inPlace) await timed(`making an empty database beside ${target.database} for the clone`, () => resetDatabase(docker, work));
   let summary: ScrubSummary;
+  /** sha256 of the scrubbed SQL; known once the checks are done (see CacheWriter.sha256). */
   let snapshot: string;
+  let snapshotOf: Promise<string>;
   let writer: CacheWriter | undefined;
   let restoring = false;
   let restored: RestoreResult;
@@ -266,7 +268,7 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
   try {
     if (hit) {
       summary = summaryOf(hit.meta.summary);
-      snapshot = hit.meta.snapshot;
+      snapshotOf = Promise.resolve(hit.meta.snapshot);
       restoring = true;
       restored = await timed('restoring the cached SQL snapshot', () => restoreSql(docker, work, hit.open(), signal ? { signal } : {}));
     } else {
@@ -276,9 +278,10 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
           onProgress: (p: TableProgress) => o.onProgress?.(p.table, p.rows),
         });
         opened.stream.on('error', (e) => scrubber.stream.destroy(e));
-        // Every consumer of the scrubbed SQL is attached before the source starts to flow.
-        const hash = createHash('sha256');
-        scrubber.stream.on('data', (c: Buffer) => hash.update(c));
+        // Every consumer of the scrubbed SQL is attached before the source starts to flow. Its
+        // sha256 is read back from the cache's file during the checks, or taken here without one.
+        const hash = key ? undefined : createHash('sha256');
+        if (hash) scrubber.stream.on('data', (c: Buffer) => hash.update(c));
         if (key) {
           writer = openCacheWriter(o.home, key);
           scrubber.stream.pipe(writer.stream);
@@ -289,7 +292,8 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
           onStarted: () => { opened.stream.pipe(scrubber.stream); },
         }));
         summary = scrubber.summary();
-        snapshot = hash.digest('hex');
+        snapshotOf = hash ? Promise.resolve(hash.digest('hex')) : writer!.sha256();
+        snapshotOf.catch(() => undefined); // awaited after the checks; a failure before is theirs
       } finally {
         await opened.close().catch(() => undefined);
       }
@@ -352,6 +356,7 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
       inPlace = true;
     }
 
+    snapshot = await snapshotOf;
     const { problems: _, ...prints } = before.prints;
     if (writer) {
       await writer.commit({ snapshot, rules: plan.identity, pgMajor: major, summary: serialSummary(summary), verified: prints, origin: { service: o.service, source: source.what } });
