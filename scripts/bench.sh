@@ -27,7 +27,7 @@ node out/test/bench/scrub.bench.js
 
 echo "== data clone (generated 200 MB dump: scrubber vs cat, clone vs plain restore, cached vs cold)"
 bash scripts/provision/engine.sh >/dev/null && bash scripts/provision/images.sh >/dev/null
-node out/test/bench/clone.bench.js 200 3
+node out/test/bench/clone.bench.js 200 5
 
 echo "== stack on the real engine (sample project)"
 bash scripts/provision/engine.sh >/dev/null && bash scripts/provision/images.sh >/dev/null
