@@ -254,10 +254,13 @@ if (require.main === module) {
   // Ctrl-C cancels the running command cleanly (a starting session removes what it created);
   // a second Ctrl-C exits at once.
   const controller = new AbortController();
+  const argv = process.argv.slice(2);
+  // Ctrl-C is how following logs ends, not a cancel to announce.
+  const following = argv[0] === 'logs' && argv.some((a) => a === '-f' || a === '--follow');
   process.once('SIGINT', () => {
-    process.stderr.write('\ncancelling (Ctrl-C again to exit now)\n');
+    if (!following) process.stderr.write('\ncancelling (Ctrl-C again to exit now)\n');
     controller.abort();
     process.once('SIGINT', () => process.exit(EXIT.cancelled));
   });
-  main(process.argv.slice(2), processIo(), controller.signal).then((code) => { process.exitCode = code; });
+  main(argv, processIo(), controller.signal).then((code) => { process.exitCode = code; });
 }

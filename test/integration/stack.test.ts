@@ -416,6 +416,18 @@ test('down: removeSession leaves no container, network or volume of the session,
     const shell = await cliProcess(['exec', 'web', '--session', session, '--', 'sh', '-c', 'wc -l; echo oops >&2; exit 4'], 'a\nb\nc\n');
     assert.deepEqual(shell, { code: 4, out: '3\n', err: 'oops\n' });
 
+    // repro logs -f ends with Ctrl-C: quietly (no "cancelling"), with 0.
+    const follow = spawn(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'logs', '-f', '--session', session, 'db'], { cwd: SAMPLE });
+    let followed = '';
+    follow.stdout.on('data', (d: Buffer) => { followed += d.toString(); });
+    follow.stderr.on('data', (d: Buffer) => { followed += d.toString(); });
+    const ended = new Promise<number | null>((resolve) => follow.on('close', resolve));
+    for (let i = 0; i < 100 && !followed.includes('db | '); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.match(followed, /^db \| /m, 'no line of db followed');
+    follow.kill('SIGINT');
+    assert.equal(await ended, 0, followed);
+    assert.doesNotMatch(followed, /cancel/);
+
     const t0 = performance.now();
     const removed = await removeSession(engine(), session);
     const ms = performance.now() - t0;
