@@ -77,7 +77,11 @@ export async function dataCloneCommand(io: Io, dir: string, flags: { service?: s
       io.out(`${s.service}: ${x.tables.map((t) => `${t.name.replace(/^public\./, '')} ${t.rows}`).join(', ')}${x.from === 'physical' ? ' (from the physical snapshot)' : x.cached ? ' (from the cached SQL snapshot)' : ''}`);
       io.out(`  verified: ${x.verified.counts.length} row counts, ${x.verified.foreignKeys.checked} foreign keys, ${x.verified.fingerprints.values} original values absent`);
       // The cache key is what "repro data cache" lists; the sha256 tells two clones' data apart.
-      io.out(`  ${x.cacheKey ? `cached as ${x.cacheKey.slice(0, 12)} (repro data cache)` : 'not cached (a live source read with no incident time)'}; scrubbed SQL sha256 ${x.snapshot.slice(0, 16)}, rules ${x.rules.slice(0, 16)}`);
+      // Both entries "repro data cache" lists for this clone: its SQL and its data folder.
+      const cached = x.cacheKey
+        ? `cached as ${x.cacheKey.slice(0, 12)} (SQL)${x.physicalKey ? ` and ${x.physicalKey.slice(0, 12)} (data folder)` : ''} in repro data cache`
+        : 'not cached (a live source read with no incident time)';
+      io.out(`  ${cached}; scrubbed SQL sha256 ${x.snapshot.slice(0, 16)}, rules ${x.rules.slice(0, 16)}`);
     } else {
       io.out(`${s.service}: ${s.what}`);
     }

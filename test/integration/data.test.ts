@@ -304,12 +304,13 @@ describe('the sample shop, cloned from "production" into a session', () => {
     try {
       const code = await main(['data', 'clone', 'db', '--session', session, '--dir', SAMPLE, '--replace'], { out: (x) => out.push(x), err: (x) => err.push(x), cwd: SAMPLE });
       assert.equal(code, 0, err.join('\n'));
-      // The name it prints for the kept snapshot is the one "repro data cache" lists.
-      const kept = /cached as ([0-9a-f]{12}) \(repro data cache\)/.exec(out.join('\n'));
+      // The names it prints for the kept snapshots are the ones "repro data cache" lists.
+      const kept = /cached as ([0-9a-f]{12}) \(SQL\) and ([0-9a-f]{12}) \(data folder\) in repro data cache/.exec(out.join('\n'));
       assert.ok(kept, out.join('\n'));
       const listed: string[] = [];
       assert.equal(await main(['data', 'cache'], { out: (x) => listed.push(x), err: () => undefined, cwd: SAMPLE }), 0);
-      assert.match(listed.join('\n'), new RegExp(`^  ${kept[1]}  used .*\\(db: the dump `, 'm'));
+      assert.match(listed.join('\n'), new RegExp(`^  ${kept[1]}  used .* SQL  \\(db: the dump `, 'm'));
+      assert.match(listed.join('\n'), new RegExp(`^  ${kept[2]}  used .* data folder  \\(db: the dump `, 'm'));
     } finally {
       if (saved === undefined) delete process.env.REPRO_HOME; else process.env.REPRO_HOME = saved;
     }
@@ -327,7 +328,9 @@ describe('the sample shop, cloned from "production" into a session', () => {
     } finally {
       if (saved === undefined) delete process.env.REPRO_HOME; else process.env.REPRO_HOME = saved;
     }
-    assert.match(again.join('\n'), /already has tables.*--replace/);
+    // The command it suggests names this session: without --session it would go to the one
+    // named after the project, which may be another checkout's.
+    assert.ok(again.join('\n').includes(`repro data clone --session ${session} --replace`), again.join('\n'));
     // Ctrl-C while the replacing clone restores: 130, said as a cancel, the clone above kept.
     const held = await contents(stack);
     const ac = new AbortController();

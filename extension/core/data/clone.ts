@@ -162,8 +162,10 @@ export interface CloneResult {
   cached: boolean;
   /** Which cache served it: the physical snapshot (data folder) or the SQL snapshot. */
   from?: 'physical' | 'sql';
-  /** The cache key, when the clone can be cached. */
+  /** The cache key (of the SQL snapshot), when the clone can be cached. */
   cacheKey?: string;
+  /** The key of the physical snapshot (the data folder) the cache holds of this clone, if it holds one. */
+  physicalKey?: string;
   /** Rows per table in the clone, after subsetting. */
   tables: { name: string; rows: number }[];
   verified: VerifyReport;
@@ -219,7 +221,7 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
     const counts = await timed('checking the clone from the physical snapshot', () => checkCounts(docker, target, new Map(seeded.counts), signal));
     if (!counts.problems.length) {
       return {
-        service: o.service, snapshot: seeded.snapshot, rules: plan.identity, cached: true, from: 'physical', ...(key ? { cacheKey: key } : {}),
+        service: o.service, snapshot: seeded.snapshot, rules: plan.identity, cached: true, from: 'physical', ...(key ? { cacheKey: key } : {}), physicalKey: seeded.key,
         tables: counts.counts.map((c) => ({ name: c.table, rows: c.actual })),
         verified: { counts: counts.counts, foreignKeys: seeded.foreignKeys, fingerprints: seeded.fingerprints, problems: [] }, timings,
       };
@@ -230,7 +232,7 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
   }
 
   if (tables > 0 && !o.replace) {
-    throw new CloneError(o.service, `The database ${target.database} of ${o.service} already has tables: a clone goes into an empty database. Replace what it holds with "repro data clone --replace", or start a new session.`);
+    throw new CloneError(o.service, `The database ${target.database} of ${o.service} already has tables: a clone goes into an empty database. Replace what it holds with "repro data clone --session ${o.stack.session} --replace", or start a new session.`);
   }
   const hit = key ? lookupCache(o.home, key) : undefined;
   // The gate runs before anything is written: rules that leave the source uncovered are told
@@ -384,6 +386,7 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
     if (key) pruneCache(o.home, o.cacheBytes ?? DEFAULT_CACHE_BYTES, [key, ...(physical ? [physical] : [])]);
     return {
       service: o.service, snapshot, rules: plan.identity, cached: Boolean(hit), ...(hit ? { from: 'sql' as const } : {}), ...(key ? { cacheKey: key } : {}),
+      ...(physical && lookupPhysical(o.home, physical, { touch: false }) ? { physicalKey: physical } : {}),
       tables: verified.counts.map((c) => ({ name: c.table, rows: c.actual })),
       verified, ...(subset ? { subset } : {}), timings,
     };
