@@ -258,7 +258,7 @@ if (require.main === module) {
   // Ctrl-C is how following logs ends, not a cancel to announce.
   const following = argv[0] === 'logs' && argv.some((a) => a === '-f' || a === '--follow');
   process.once('SIGINT', () => {
-    if (!following) process.stderr.write('\ncancelling (Ctrl-C again to exit now)\n');
+    if (!following) process.stderr.write('\ncancelling: undoing what was under way (Ctrl-C again to exit at once, leaving it as it is)\n');
     controller.abort();
     process.once('SIGINT', () => process.exit(EXIT.cancelled));
   });

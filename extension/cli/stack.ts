@@ -69,7 +69,9 @@ export async function psCommand(io: Io, flags: { json: boolean }): Promise<numbe
     io.out(`${s.session}  (project ${s.project || '?'}${s.incident ? `, incident ${s.incident}` : ''})`);
     for (const c of s.containers) {
       const ports = c.ports.map((p) => `${p.name} 127.0.0.1:${p.hostPort}`).join(', ');
-      io.out(`  ${c.service.padEnd(12)} ${c.health.padEnd(9)} ${c.image.padEnd(22)} ${ports || c.status}`);
+      // The engine's status text without its own health word: before API 1.44 Repro runs the
+      // check itself while a container starts, and the two would disagree on one line.
+      io.out(`  ${c.service.padEnd(12)} ${c.health.padEnd(9)} ${c.image.padEnd(22)} ${ports || c.status.replace(/\s*\((?:healthy|unhealthy|health: [^)]*)\)$/, '')}`);
     }
   }
   return EXIT.ok;

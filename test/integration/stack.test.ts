@@ -472,6 +472,13 @@ test('a started session is listed healthy, service by service, as soon as it is 
     // Docker before API 1.44 (no start interval, first check after 5 s) from the check run now.
     const listed = (await listSessions(engine(), { conn: engineInfo })).find((s) => s.session === session)?.containers ?? [];
     assert.deepEqual(Object.fromEntries(listed.map((c) => [c.service, c.health])), { db: 'healthy', cache: 'healthy', web: 'healthy', gateway: 'healthy' });
+    // repro ps says the same, without the engine's own word on health beside it (Docker's
+    // "(health: starting)" until its first check).
+    const ps = await runCli(SAMPLE, 'ps');
+    assert.equal(ps.code, 0, ps.err);
+    const block = ps.out.split(/\n(?=\S)/).find((b) => b.startsWith(`${session} `)) ?? '';
+    for (const service of ['db', 'cache', 'web', 'gateway']) assert.match(block, new RegExp(`^  ${service} +healthy `, 'm'), ps.out);
+    assert.doesNotMatch(block, /\((?:health|healthy|unhealthy)\b/, ps.out);
     if (kind === 'podman') {
       // What the list alone says there: nothing of health.
       const plain = (await listSessions(engine())).find((s) => s.session === session)!;
