@@ -114,8 +114,8 @@ export interface CloneOptions {
   /** The scrubbing key (rules.scrubKeyFrom). */
   key: Buffer;
   signal?: AbortSignal;
-  /** Rows scrubbed so far in a table. */
-  onProgress?: (table: string, rows: number) => void;
+  /** Rows scrubbed so far in a table; `done` once its data ended. */
+  onProgress?: (table: string, rows: number, done: boolean) => void;
   /** Coarse steps, for a log ("checking coverage", "restoring", ...). */
   onStep?: (message: string) => void;
   /** Where a live source's connection string is looked up first (then the environment). */
@@ -277,7 +277,7 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
       const opened = await source.open();
       try {
         const scrubber = createScrubber(plan, {
-          onProgress: (p: TableProgress) => o.onProgress?.(p.table, p.rows),
+          onProgress: (p: TableProgress) => o.onProgress?.(p.table, p.rows, p.done),
         });
         opened.stream.on('error', (e) => scrubber.stream.destroy(e));
         // Every consumer of the scrubbed SQL is attached before the source starts to flow. Its
@@ -632,9 +632,11 @@ export async function cloneData(docker: Docker, manifest: Manifest, stackNow: Ru
       const result = await cloneServiceData(docker, {
         ...rest, manifest, service: name, stack: stackNow, ...(physical ? { seeded: physical } : {}),
         onStep: (m) => o.progress?.(`${name}: ${m}`),
-        onProgress: (table, rows) => {
+        // Every table once it is done; a large one's count while it goes, twice a second at most.
+        onProgress: (table, rows, done) => {
           const now = Date.now();
-          if (now - last > 500) { last = now; o.progress?.(`${name}: ${table}: ${rows} rows`); }
+          if (done) o.progress?.(`${name}: ${table}: ${rows} rows`);
+          else if (now - last > 500) { last = now; o.progress?.(`${name}: ${table}: ${rows} rows so far`); }
         },
       });
       const t = result.tables.reduce((a, x) => a + x.rows, 0);
