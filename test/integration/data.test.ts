@@ -22,7 +22,7 @@ import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
 import { main } from '../../extension/cli';
 import { removeEngineCopies } from '../../extension/core/data/engineCopy';
-import { cloneData, cloneServiceData, CloneError, type CloneOptions, type CloneResult } from '../../extension/core/data/clone';
+import { cloneData, cloneServiceData, CloneError, renameInto, type CloneOptions, type CloneResult } from '../../extension/core/data/clone';
 import { gateWorkspace } from '../../extension/core/data/coverageScan';
 import { JOB_ROLE } from '../../extension/core/data/engineJobs';
 import { pgTarget, psqlRows } from '../../extension/core/data/pg';
@@ -767,6 +767,14 @@ describe('odd and hostile inputs', () => {
         [['customers,order_items,orders', '200']]);
       assert.deepEqual(await psqlRows(engine(), t, BESIDE_LEFT), [['0']]);
       assert.deepEqual(await jobsLeft(session), []);
+
+      // A rename refused (here: the name is taken) is tried again, then says where the checked
+      // clone is and how to rename it, and leaves it there.
+      await psqlRows(engine(), t, ['CREATE DATABASE checked_clone', 'CREATE DATABASE taken_name'], { database: 'postgres' });
+      await assert.rejects(renameInto(engine(), { ...t, database: 'checked_clone' }, 'taken_name', 'db'),
+        /the clone passed its checks and is in the database checked_clone, but renaming it to taken_name failed \(.*already exists.*\); rename it with: repro exec db -- psql -U main -d postgres -c 'ALTER DATABASE "checked_clone" RENAME TO "taken_name"'/);
+      assert.deepEqual(await psqlRows(engine(), t, "SELECT count(*) FROM pg_database WHERE datname IN ('checked_clone', 'taken_name')"), [['2']]);
+      await psqlRows(engine(), t, ['DROP DATABASE checked_clone', 'DROP DATABASE taken_name'], { database: 'postgres' });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
       fs.rmSync(home, { recursive: true, force: true });

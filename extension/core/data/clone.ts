@@ -44,7 +44,7 @@ import { createScrubber } from './dumpScrubber';
 import { DataSourceError, dumpIdentity, fileSha256, openDumpSource, resolveInside, type OpenedSql } from './dumpSource';
 import { fingerprint, memoized } from './keyed';
 import { connectionString, liveIdentity, openLiveSource, parseConnection, type SecretLookup } from './liveSource';
-import { catalogTables, pgTargetOf, psqlRows, quoteIdent, type PgTarget } from './pg';
+import { catalogTables, pgTargetOf, psqlRows, quoteIdent, quoteLiteral, type PgTarget } from './pg';
 import { lookupPhysical, physicalKey, settingsOf, takePhysical, type PhysicalMeta, type TakenPhysical } from './physicalSnapshot';
 import { restoreSql, type RestoreResult } from './restore';
 import { compileScrubPlan } from './rules';
@@ -253,6 +253,8 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
   const work: PgTarget = tables > 0 ? { ...target, database: besideName(target.database) } : target;
   /** Whether `work` has taken the service's database's place (or always was it). */
   let inPlace = work === target;
+  /** The database it replaces was dropped: from then on the clone beside it is all there is. */
+  let replaced = false;
   if (!inPlace) await timed(`making an empty database beside ${target.database} for the clone`, () => resetDatabase(docker, work));
   let summary: ScrubSummary;
   /** sha256 of the scrubbed SQL; known once the checks are done (see CacheWriter.sha256). */
@@ -354,7 +356,11 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
     if (!analyzeNow) await timed('analyzing', () => psqlRows(docker, work, 'ANALYZE', signal ? { signal } : {}));
 
     if (!inPlace) {
-      await timed(`replacing ${target.database} with the clone`, () => takePlace(docker, work, target.database));
+      await timed(`replacing ${target.database} with the clone`, async () => {
+        await dropDatabase(docker, target);
+        replaced = true;
+        await renameInto(docker, work, target.database, o.service);
+      });
       inPlace = true;
     }
 
@@ -398,8 +404,8 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
       const t = await taken;
       if (!(t instanceof Error)) t.discard();
     }
-    if (!inPlace) await dropDatabase(docker, work).catch(() => undefined);
-    else if (restoring) await resetDatabase(docker, target).catch(() => undefined);
+    if (!inPlace && !replaced) await dropDatabase(docker, work).catch(() => undefined);
+    else if (inPlace && restoring) await resetDatabase(docker, target).catch(() => undefined);
     return failed(e);
   } finally {
     signal?.removeEventListener('abort', onAbort);
@@ -523,14 +529,27 @@ export function besideName(database: string): string {
 }
 
 /**
- * The clone `beside` takes the place of `database`: the database is dropped (its connections
- * closed, as a reset would) and the clone renamed to its name. Two statements, not one
- * transaction (PostgreSQL runs neither in one); the only moment without the database is
- * between them.
+ * The clone `beside`, checked, takes the name of `database`, which was just dropped (PostgreSQL
+ * runs neither statement in a transaction, so this is the only moment without it). Nothing
+ * connects to the clone, but a refused rename would leave the service without its database:
+ * it is tried three times, the clone's connections closed first, and then said plainly.
  */
-async function takePlace(docker: Docker, beside: PgTarget, database: string): Promise<void> {
-  await psqlRows(docker, beside, [`DROP DATABASE ${quoteIdent(database)} WITH (FORCE)`, `ALTER DATABASE ${quoteIdent(beside.database)} RENAME TO ${quoteIdent(database)}`],
-    { database: maintenanceOf(database) });
+export async function renameInto(docker: Docker, beside: PgTarget, database: string, service: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await psqlRows(docker, beside, [
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${quoteLiteral(beside.database)} AND pid <> pg_backend_pid()`,
+        `ALTER DATABASE ${quoteIdent(beside.database)} RENAME TO ${quoteIdent(database)}`,
+      ], { database: maintenanceOf(database) });
+      return;
+    } catch (e) {
+      if (attempt === 3) {
+        throw new Error(`the clone passed its checks and is in the database ${beside.database}, but renaming it to ${database} failed (${(e as Error).message}); ` +
+          `rename it with: repro exec ${service} -- psql -U ${beside.user} -d ${maintenanceOf(database)} -c 'ALTER DATABASE ${quoteIdent(beside.database)} RENAME TO ${quoteIdent(database)}'`);
+      }
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
 }
 
 // ------------------------------------------------------------------ Redis RDB and files
