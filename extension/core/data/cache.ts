@@ -14,6 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { fileSha256 } from './dumpSource';
 import type { ScrubSummary } from './types';
 import type { VerifyReport } from './verify';
 
@@ -141,9 +142,7 @@ export function openCacheWriter(home: string, key: string): CacheWriter {
     },
     async sha256() {
       await written;
-      const h = createHash('sha256');
-      for await (const chunk of fs.createReadStream(tmp, { highWaterMark: 1024 * 1024 })) h.update(chunk as Buffer);
-      return h.digest('hex');
+      return fileSha256(tmp);
     },
     abort() {
       if (aborted) return;

@@ -257,8 +257,7 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
   let replaced = false;
   if (!inPlace) await timed(`making an empty database beside ${target.database} for the clone`, () => resetDatabase(docker, work));
   let summary: ScrubSummary;
-  /** sha256 of the scrubbed SQL; known once the checks are done (see CacheWriter.sha256). */
-  let snapshot: string;
+  /** sha256 of the scrubbed SQL: awaited once the checks are done (see CacheWriter.sha256). */
   let snapshotOf: Promise<string>;
   let writer: CacheWriter | undefined;
   let restoring = false;
@@ -364,7 +363,7 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
       inPlace = true;
     }
 
-    snapshot = await snapshotOf;
+    const snapshot = await snapshotOf;
     const { problems: _, ...prints } = before.prints;
     if (writer) {
       await writer.commit({ snapshot, rules: plan.identity, pgMajor: major, summary: serialSummary(summary), verified: prints, origin: { service: o.service, source: source.what } });
@@ -521,7 +520,7 @@ const maintenanceOf = (database: string): string => (database === 'postgres' ? '
  * Where a clone that replaces `database` is made: a fixed name, so that one left by a clone
  * that was killed is dropped by the next (identifiers are cut at 63 bytes: the suffix stays).
  */
-export function besideName(database: string): string {
+function besideName(database: string): string {
   const suffix = '_repro_clone';
   let head = database;
   while (Buffer.byteLength(head) + suffix.length > 63) head = head.slice(0, -1);
