@@ -22,7 +22,10 @@
 //       start): from the engine's copy of it (a volume, made in the background after the cold
 //       clone: its time is printed; the median of three sessions), as the next session on the same engine is, and from the
 //       file, as on an engine without the copy; and (d) the SQL snapshot (the fallback for
-//       another image) into that session.
+//       another image) into that session; (e) a reproduction's data step, from a new session's
+//       start to the data restored: the dump scrubbed into the cache beside the session's start
+//       (scrubAhead.ts) and the clone restoring it, against the session's start and the file
+//       restored as it is.
 // The dump has the sample shop's schema and its real multi-script rows, repeated with new ids
 // (foreign keys follow, emails made unique per copy: the table has a unique key on them); it is
 // streamed to a temporary file, never held in memory. One session (the sample's db service
@@ -46,6 +49,7 @@ import { engineCopiesSettled, removeEngineCopies } from '../../extension/core/da
 import { scanDump } from '../../extension/core/data/scan';
 import { gateWorkspace } from '../../extension/core/data/coverageScan';
 import { restoreSql } from '../../extension/core/data/restore';
+import { startScrubAhead } from '../../extension/core/data/scrubAhead';
 import { compileScrubPlan, deriveKey } from '../../extension/core/data/rules';
 import { loadManifestFile } from '../../extension/core/manifest/loader';
 import type { Manifest } from '../../extension/core/manifest/schema';
@@ -372,6 +376,58 @@ async function main(): Promise<void> {
     console.log(`        steps: ${warm.timings.map((t) => `${t.step} ${(t.ms / 1000).toFixed(2)}`).join(', ')}`);
     console.log(`  (d) from the SQL snapshot (the fallback), same session          ${s(sqlMs)}   cold / this ${(coldMs / sqlMs).toFixed(2)}x`);
     console.log(`        steps: ${sql.timings.map((t) => `${t.step} ${(t.ms / 1000).toFixed(2)}`).join(', ')}`);
+
+    // (e) A reproduction's data step, from the session's start: a new session, then the file
+    // restored as it is, against a new session with the gate and then the scrub ahead beside
+    // its start (as a reproduction runs them), then the cold clone restoring what was scrubbed.
+    // Each figure is the time from the session's start to the data restored; pairs alternate.
+    await removeSession(docker, SESSION, { graceSeconds: 0 });
+    const repro: { plain: number; ahead: number; up: number; scrubbed: number; full: number }[] = [];
+    let aheadSteps = '';
+    for (let i = 0; i < pairs; i++) {
+      const name = `${SESSION}e${i}`;
+      const plan0 = performance.now();
+      const plainStack = await up(docker, planSession(manifest, { session: `${name}p`, sourceDir: SAMPLE, gatewayImage: 'busybox:latest' }), { selfHealthCheck: selfHealthCheck(conn) });
+      const plainDb = await pgTarget(docker, plainStack.containers.find((c) => c.entry === 'db' && c.role === 'service')!.id);
+      await restoreSql(docker, plainDb, fs.createReadStream(file, { highWaterMark: 256 * 1024 }));
+      const plain = performance.now() - plan0;
+      await removeSession(docker, `${name}p`, { graceSeconds: 0 });
+
+      const aheadHome = path.join(tmp, `home-ahead-${i}`);
+      const a0 = performance.now();
+      let scrubbed = NaN;
+      const [aheadStack, beside] = await Promise.all([
+        up(docker, planSession(manifest, { session: `${name}a`, sourceDir: SAMPLE, gatewayImage: 'busybox:latest' }), { selfHealthCheck: selfHealthCheck(conn) }),
+        gateWorkspace(root, manifest).then(async (proved) => {
+          const a = await startScrubAhead(docker, { manifest, service: 'db', root, home: aheadHome, key: KEY, covered: proved });
+          if (!a) throw new Error('the dump was not scrubbed ahead');
+          void a.done.then(() => { scrubbed = performance.now() - a0; });
+          return { proved, a };
+        }),
+      ]);
+      const upMs = performance.now() - a0;
+      const clone = await cloneServiceData(docker, {
+        ...opts, stack: aheadStack, home: aheadHome, covered: beside.proved, ahead: beside.a, keepPhysical: false, engineCopy: false,
+      });
+      const full = performance.now() - a0;
+      const restoreStep = clone.timings.findIndex((t) => t.step.startsWith('restoring '));
+      if (restoreStep < 0) throw new Error(`the clone did not restore what was scrubbed ahead: ${clone.timings.map((t) => t.step).join(', ')}`);
+      const ahead = upMs + clone.timings.slice(0, restoreStep + 1).reduce((x, t) => x + t.ms, 0);
+      if (clone.snapshot !== cold.snapshot) throw new Error('the clone scrubbed ahead is not the cold clone\'s snapshot');
+      aheadSteps = clone.timings.map((t) => `${t.step.replace(/ the dump data\/production\.sql/g, '')} ${(t.ms / 1000).toFixed(2)}`).join(', ');
+      repro.push({ plain, ahead, up: upMs, scrubbed, full });
+      await removeSession(docker, `${name}a`, { graceSeconds: 0 });
+    }
+    const rmed = (f: (r: (typeof repro)[number]) => number) => median(repro.map(f));
+    const reach = (f: (r: (typeof repro)[number]) => number) => repro.map((r) => (f(r) / 1000).toFixed(2)).join(' ');
+    const aheadRatio = rmed((r) => r.ahead) / rmed((r) => r.plain);
+    console.log(`  (e) a reproduction's data step, from a new session's start to the data restored (${pairs} pairs, alternately)`);
+    console.log(`      session up, then the file restored as it is   ${s(rmed((r) => r.plain))} median (runs: ${reach((r) => r.plain)} s)`);
+    console.log(`      session up with the gate and the scrub ahead beside it, then the clone's restore of it`);
+    console.log(`                                                    ${s(rmed((r) => r.ahead))} median (runs: ${reach((r) => r.ahead)} s)`);
+    console.log(`        ratio of the medians ${aheadRatio.toFixed(2)} (target <= 1.15: ${aheadRatio <= 1.15 ? 'met' : 'MISSED'}); per pair ${repro.map((r) => (r.ahead / r.plain).toFixed(2)).join(' ')}`);
+    console.log(`        session up ${reach((r) => r.up)} s; the scrub ahead done at ${reach((r) => r.scrubbed)} s; with the checks (no physical snapshot kept) ${reach((r) => r.full)} s`);
+    console.log(`        steps of the last clone: ${aheadSteps}`);
   } finally {
     await removeSession(docker, SESSION, { graceSeconds: 0 }).catch((e) => console.error(`removing the session ${SESSION}: ${(e as Error).message}`));
     await removeEngineCopies(docker, home).catch((e) => console.error(`removing the engine's copies: ${(e as Error).message}`));

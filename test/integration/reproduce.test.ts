@@ -119,6 +119,11 @@ describe('repro reproduce, from a link to a running reproduction and back', () =
     // The coverage gate ran while the stack started, and the clone did not read the dump for it again.
     assert.match(r.err, /db: the rules cover the dump data\/production\.sql \(3 tables scanned in \d+\.\d\d s\)/);
     assert.match(r.err, /db: the rules cover the dump data\/production\.sql \(checked before the clone\)/);
+    // The dump was scrubbed while the stack started, and the clone restored what it wrote.
+    assert.match(r.err, /db: scrubbing the dump while the stack starts/);
+    assert.match(r.err, /db: restoring the dump data\/production\.sql, scrubbed ahead since the session's start/);
+    assert.ok(r.err.indexOf('db: public.customers: ') < r.err.indexOf('db: restoring the dump'), 'the tables were not scrubbed before the restore');
+    assert.deepEqual(fs.readdirSync(path.join(HOME, 'data')).filter((n) => n.endsWith('.tmp')), [], 'a temporary file of the scrub ahead was left');
     assert.match(r.err, new RegExp(`Worktree: ${HOME.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/repos/shop-[0-9a-f]{12}/worktrees/`));
 
     const receipt = readReceipt(sessionDir(HOME, session)) as Receipt;
@@ -245,6 +250,27 @@ describe('repro reproduce, from a link to a running reproduction and back', () =
     await assertNothingLeft(session);
     assert.equal(fs.existsSync(path.join(sessionDir(HOME, session), 'receipt.json')), false);
     assert.deepEqual(snapshot(CLONE), before);
+  });
+
+  test('a cancel while the dump is scrubbed ahead leaves no cache entry, no temporary file and no session', async () => {
+    const session = 'shop-cancel-scrub';
+    sessions.add(session);
+    const home = path.join(TMP, 'home-cancel-scrub'); // an empty cache: the dump is scrubbed ahead
+    const ac = new AbortController();
+    const repo = await openRepository(CLONE);
+    const seen: string[] = [];
+    await assert.rejects(runReproduction({
+      incident: { id: 'INC-S', source: 'link', release: 'v1.4.0' }, repo, docker, selfHealthCheck, home, session,
+      signal: ac.signal,
+      onEvent: (e) => {
+        seen.push(e.type === 'step' ? `${e.step}:${e.state}` : `${e.step}: ${e.message}`);
+        if (e.type === 'detail' && /scrubbing the dump while the stack starts/.test(e.message)) ac.abort();
+      },
+    }), (e: unknown) => e instanceof ReproduceCancelledError);
+    assert.ok(seen.includes('data: db: scrubbing the dump while the stack starts'), seen.join(', '));
+    await assertNothingLeft(session);
+    const cache = path.join(home, 'data');
+    assert.deepEqual(fs.existsSync(cache) ? fs.readdirSync(cache) : [], [], 'the cancelled scrub left files in the cache');
   });
 
   test('down removes the worktree (the next reproduction creates it again), but keeps one the developer changed', async () => {

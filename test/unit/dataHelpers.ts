@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { gzipSync } from 'node:zlib';
 import { parseCopyLine } from '../../extension/core/data/copyText';
 import { NO_SINK } from '../../extension/core/data/chunkWriter';
 import { DumpReader } from '../../extension/core/data/dumpReader';
@@ -14,8 +15,8 @@ import { compileScrubPlan, deriveKey } from '../../extension/core/data/rules';
 import { decodeSqlValue } from '../../extension/core/data/sqlStatements';
 import type { ScrubPlan, ScrubSummary } from '../../extension/core/data/types';
 import { loadManifestFile } from '../../extension/core/manifest/loader';
-import type { DataSpec } from '../../extension/core/manifest/schema';
-import { ROOT } from './helpers';
+import type { DataSpec, Manifest } from '../../extension/core/manifest/schema';
+import { ROOT, tempDir } from './helpers';
 
 export const SAMPLE_DUMP_FILE = path.join(ROOT, 'test/fixtures/sample-shop/data/production.sql');
 export const SAMPLE_DUMP = fs.readFileSync(SAMPLE_DUMP_FILE);
@@ -33,6 +34,17 @@ export function samplePlan(key = KEY, edit?: (d: DataSpec) => void): ScrubPlan {
   const data = sampleData();
   edit?.(data);
   return compileScrubPlan(data, key);
+}
+
+/** A worktree holding the sample dump (as data/prod.sql, or gzipped) under the sample's rules, edited by `edit`. */
+export function dumpWorktree(edit?: (d: DataSpec) => void, gzip = false): { root: string; manifest: Manifest } {
+  const root = tempDir('repro-gate-');
+  fs.mkdirSync(path.join(root, 'data'));
+  const file = gzip ? 'data/prod.sql.gz' : 'data/prod.sql';
+  fs.writeFileSync(path.join(root, file), gzip ? gzipSync(SAMPLE_DUMP) : SAMPLE_DUMP);
+  const data = { ...sampleData(), source: { dump: file } };
+  edit?.(data);
+  return { root, manifest: { version: 1, project: { name: 'shop' }, services: { db: { type: 'postgresql:15', data } } } as Manifest };
 }
 
 /** A stream of `input` in chunks of `size` bytes (small sizes split lines and characters). */

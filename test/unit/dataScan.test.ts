@@ -8,15 +8,13 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { gzipSync } from 'node:zlib';
 import { parse } from 'yaml';
 import { gateWorkspace, scanWorkspaceCoverage } from '../../extension/core/data/coverageScan';
 import { fileSha256 } from '../../extension/core/data/dumpSource';
 import { compileScrubPlan } from '../../extension/core/data/rules';
 import { coverageKey, formatCoverage, scanDump } from '../../extension/core/data/scan';
-import type { DataSpec, Manifest } from '../../extension/core/manifest/schema';
-import { chunks, dataValues, KEY, SAMPLE_DUMP, sampleData, samplePlan, toInserts } from './dataHelpers';
-import { tempDir } from './helpers';
+import type { DataSpec } from '../../extension/core/manifest/schema';
+import { chunks, dataValues, dumpWorktree, KEY, SAMPLE_DUMP, samplePlan, toInserts } from './dataHelpers';
 
 const scan = (dump: Buffer | string, plan = samplePlan(), sampleRows?: number) => scanDump(chunks(dump, 4096), plan, sampleRows ? { sampleRows } : {});
 const planFor = (data: Omit<DataSpec, 'source'>) => compileScrubPlan({ source: { dump: 'x' }, ...data }, KEY);
@@ -172,17 +170,7 @@ describe('personal data found by sampled values', () => {
 });
 
 describe('the gate of a reproduction, on its worktree', () => {
-  /** A worktree holding the sample dump (as data/prod.sql, or gzipped) under `data`'s rules. */
-  function worktree(edit?: (d: DataSpec) => void, gzip = false): { root: string; manifest: Manifest } {
-    const root = tempDir('repro-gate-');
-    fs.mkdirSync(path.join(root, 'data'));
-    const file = gzip ? 'data/prod.sql.gz' : 'data/prod.sql';
-    fs.writeFileSync(path.join(root, file), gzip ? gzipSync(SAMPLE_DUMP) : SAMPLE_DUMP);
-    const data = { ...sampleData(), source: { dump: file } };
-    edit?.(data);
-    return { root, manifest: { version: 1, project: { name: 'shop' }, services: { db: { type: 'postgresql:15', data } } } as Manifest };
-  }
-
+  const worktree = dumpWorktree;
   test('rules that cover the dump: what it proved is these rules on these bytes, read once for both', async () => {
     for (const gzip of [false, true]) {
       const { root, manifest } = worktree(undefined, gzip);

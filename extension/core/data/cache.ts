@@ -13,7 +13,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { fileSha256 } from './dumpSource';
 import type { ScrubSummary } from './types';
 import type { VerifyReport } from './verify';
@@ -111,22 +111,82 @@ export interface CacheWriter {
    * the thread that scrubs while the restore waits on it.
    */
   sha256(): Promise<string>;
-  /** Drops what was written (idempotent). */
-  abort(): void;
+  /**
+   * What is written, from its start, as it is written: the reader waits for the writer when it
+   * caught up and ends where the stream finished. It fails with the abort's reason when the
+   * entry is aborted, or with the file's error.
+   */
+  follow(): Readable;
+  /** Drops what was written (idempotent); a follower fails with `reason`. */
+  abort(reason?: Error): void;
 }
+
+/** What a follower reads at a time. */
+const FOLLOW_CHUNK = 256 * 1024;
 
 /** Starts an entry: the SQL goes to a temporary file of the cache folder, renamed on commit. */
 export function openCacheWriter(home: string, key: string): CacheWriter {
   const p = paths(home, key);
   fs.mkdirSync(cacheDir(home), { recursive: true, mode: 0o700 });
   const tmp = `${p.sql}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const file = fs.createWriteStream(tmp, { mode: 0o600, highWaterMark: 1024 * 1024 });
+  // The bytes the file holds so far, counted as each write lands (fs overrides: the stream
+  // says nothing per write), and who waits for more: followers.
+  let landed = 0;
+  let opened = false;
+  let ended = false;
+  let failure: Error | undefined;
+  const waiting = new Set<() => void>();
+  const wake = () => { for (const w of waiting) w(); waiting.clear(); };
+  type Done = (err: NodeJS.ErrnoException | null, n: number, b: unknown) => void;
+  const counted = (cb: Done): Done => (err, n, b) => {
+    if (!err) landed += n;
+    cb(err, n, b);
+    wake();
+  };
+  const file = fs.createWriteStream(tmp, {
+    mode: 0o600, highWaterMark: 1024 * 1024,
+    fs: {
+      open: fs.open, close: fs.close,
+      write: (fd: number, b: Buffer, off: number, len: number, pos: number | null, cb: Done) => fs.write(fd, b, off, len, pos, counted(cb)),
+      writev: (fd: number, bs: Buffer[], pos: number | null, cb: Done) => fs.writev(fd, bs, pos, counted(cb)),
+    },
+  });
   let aborted = false;
   const written = new Promise<void>((resolve, reject) => {
     file.on('finish', resolve);
     file.on('error', reject);
   });
   written.catch(() => undefined);
+  file.on('ready', () => { opened = true; wake(); });
+  file.on('finish', () => { ended = true; wake(); });
+  file.on('error', (e) => { failure ??= e; wake(); });
+  async function* follow(): AsyncGenerator<Buffer> {
+    const failed = () => failure ?? (aborted ? new Error('the cache entry was aborted') : undefined);
+    const more = () => new Promise<void>((resolve) => waiting.add(resolve));
+    let err: Error | undefined;
+    // (The file is there once the writer opened it.)
+    while (!opened && !(err = failed())) await more();
+    if ((err ??= failed())) throw err;
+    const fh = await fs.promises.open(tmp, 'r');
+    try {
+      for (let pos = 0; ;) {
+        if ((err = failed())) throw err;
+        if (pos < landed) {
+          const n = Math.min(landed - pos, FOLLOW_CHUNK);
+          const { bytesRead, buffer } = await fh.read(Buffer.allocUnsafe(n), 0, n, pos);
+          if (bytesRead === 0) throw new Error('the cache file is shorter than what was written to it');
+          pos += bytesRead;
+          yield bytesRead === n ? buffer : buffer.subarray(0, bytesRead);
+        } else if (ended) {
+          return;
+        } else {
+          await more();
+        }
+      }
+    } finally {
+      await fh.close();
+    }
+  }
   return {
     stream: file,
     async commit(m) {
@@ -144,11 +204,14 @@ export function openCacheWriter(home: string, key: string): CacheWriter {
       await written;
       return fileSha256(tmp);
     },
-    abort() {
+    follow: () => Readable.from(follow(), { objectMode: false }),
+    abort(reason) {
       if (aborted) return;
       aborted = true;
+      failure ??= reason;
       file.destroy();
       fs.rmSync(tmp, { force: true });
+      wake();
     },
   };
 }

@@ -47,6 +47,7 @@ import { connectionString, liveIdentity, openLiveSource, parseConnection, type S
 import { catalogTables, pgTargetOf, psqlRows, quoteIdent, quoteLiteral, type PgTarget } from './pg';
 import { lookupPhysical, physicalKey, settingsOf, takePhysical, type PhysicalMeta, type TakenPhysical } from './physicalSnapshot';
 import { restoreSql, type RestoreResult } from './restore';
+import type { ScrubAhead } from './scrubAhead';
 import { compileScrubPlan } from './rules';
 import { coverageKey, gateFailure, scanDump } from './scan';
 import { folderEntries, tarStream } from './streams';
@@ -150,6 +151,12 @@ export interface CloneOptions {
    * e.g. the reproduction's, run while the stack started: a match skips the clone's own pass.
    */
   covered?: ReadonlySet<string>;
+  /**
+   * The service's dump being scrubbed into its cache entry since the session's start
+   * (scrubAhead.ts): restored from there when it is this clone's (same cache key, a miss, the
+   * gate passed), else cancelled.
+   */
+  ahead?: ScrubAhead;
 }
 
 export interface CloneResult {
@@ -214,12 +221,18 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
   const key = identity ? cacheKey({ source: identity, plan: plan.identity, pgMajor: major }) : undefined;
   const physical = identity ? physicalKey({ source: identity, plan: plan.identity, image: container.Image, settings: settingsOf(container.Config.Env ?? []) }) : undefined;
 
+  // A scrub ahead serves this clone only if it writes this clone's snapshot; any other goes now
+  // (not to take the restore's CPU). Used or not, it is settled when the clone returns.
+  let ahead = o.ahead?.key === key ? o.ahead : undefined;
+  if (o.ahead && !ahead) o.ahead.cancel();
+
   if (o.seeded && physical && o.seeded.key === physical) {
     // The data folder is a byte copy of a clone that passed every check; that it holds every
     // row is checked again (a wrong or damaged folder would show there first).
     const seeded = o.seeded;
     const counts = await timed('checking the clone from the physical snapshot', () => checkCounts(docker, target, new Map(seeded.counts), signal));
     if (!counts.problems.length) {
+      ahead?.cancel();
       return {
         service: o.service, snapshot: seeded.snapshot, rules: plan.identity, cached: true, from: 'physical', ...(key ? { cacheKey: key } : {}), physicalKey: seeded.key,
         tables: counts.counts.map((c) => ({ name: c.table, rows: c.actual })),
@@ -245,6 +258,10 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
     throw new CloneError(o.service, `Cloning the data of ${o.service} from ${source.what} failed: ${(e as Error).message}`);
   };
   const gated = identity !== undefined && o.covered?.has(coverageKey(spec, identity)) === true;
+  if (ahead && (hit || !gated)) {
+    ahead.cancel();
+    ahead = undefined;
+  }
   if (!hit && gated) o.onStep?.(`the rules cover ${source.what} (checked before the clone)`);
   else if (!hit) await timed(`checking that the rules cover ${source.what}`, () => coverageGate(o.service, source, plan, signal)).catch(failed);
   // Replacing what the database holds: the clone is made in a database of its own beside it
@@ -274,6 +291,15 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
       snapshotOf = Promise.resolve(hit.meta.snapshot);
       restoring = true;
       restored = await timed('restoring the cached SQL snapshot', () => restoreSql(docker, work, hit.open(), signal ? { signal } : {}));
+    } else if (ahead) {
+      // Scrubbed since the session's start: the restore follows the file as it is written.
+      const a = ahead;
+      writer = a.writer;
+      restoring = true;
+      restored = await timed(`restoring ${source.what}, scrubbed ahead since the session's start`, () => restoreSql(docker, work, a.sql(), signal ? { signal } : {}));
+      summary = await a.done;
+      snapshotOf = writer.sha256();
+      snapshotOf.catch(() => undefined);
     } else {
       const opened = await source.open();
       try {
@@ -396,6 +422,7 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
       verified, ...(subset ? { subset } : {}), timings,
     };
   } catch (e) {
+    ahead?.cancel();
     writer?.abort();
     // No snapshot is taken after this (ANALYZE may still be running: a check failed first).
     stopTaking.abort();
@@ -621,10 +648,12 @@ function resolveInsideAny(root: string, rel: string): string {
 
 // ------------------------------------------------------------------ every service of a stack
 
-export interface CloneDataOptions extends Omit<CloneOptions, 'service' | 'manifest' | 'stack' | 'onStep' | 'onProgress' | 'seeded'> {
+export interface CloneDataOptions extends Omit<CloneOptions, 'service' | 'manifest' | 'stack' | 'onStep' | 'onProgress' | 'seeded' | 'ahead'> {
   progress?: (message: string) => void;
   /** Per service: the physical snapshot its data folder was filled from before it started. */
   seeded?: Map<string, PhysicalMeta>;
+  /** Per service: its dump being scrubbed since the session's start (each is settled on return). */
+  ahead?: ReadonlyMap<string, ScrubAhead>;
   selfHealthCheck?: boolean;
 }
 
@@ -640,15 +669,22 @@ export async function cloneData(docker: Docker, manifest: Manifest, stackNow: Ru
   const services = Object.entries(manifest.services ?? {}).filter(([, s]) => s.data);
   if (!services.length) return undefined;
   const out: StackCloneResult['services'] = [];
-  for (const [name, s] of services) {
+  try {
+    for (const [name, s] of services) await cloneOne(name, s);
+  } finally {
+    // A scrub ahead no clone took (a failure before its service's turn) stops here.
+    for (const a of o.ahead?.values() ?? []) a.cancel();
+  }
+  async function cloneOne(name: string, s: NonNullable<Manifest['services']>[string]): Promise<void> {
     o.signal?.throwIfAborted();
     const sql = 'dump' in s.data!.source || 'live' in s.data!.source;
     if (sql) {
       let last = 0;
-      const { seeded, ...rest } = o;
+      const { seeded, ahead: aheads, ...rest } = o;
       const physical = seeded?.get(name);
+      const ahead = aheads?.get(name);
       const result = await cloneServiceData(docker, {
-        ...rest, manifest, service: name, stack: stackNow, ...(physical ? { seeded: physical } : {}),
+        ...rest, manifest, service: name, stack: stackNow, ...(physical ? { seeded: physical } : {}), ...(ahead ? { ahead } : {}),
         onStep: (m) => o.progress?.(`${name}: ${m}`),
         // Every table once it is done; a large one's count while it goes, twice a second at most.
         onProgress: (table, rows, done) => {

@@ -5,6 +5,7 @@ import type Docker from 'dockerode';
 import { cloneData, CoverageError } from '../data/clone';
 import { gateWorkspace } from '../data/coverageScan';
 import type { PhysicalMeta } from '../data/physicalSnapshot';
+import { startScrubAhead, type ScrubAhead } from '../data/scrubAhead';
 import { scrubKeyFrom } from '../data/rules';
 import { seedFromPhysical, takesSqlData } from '../data/seedVolume';
 import { otherRulesInWorkspace, withWorkspaceRules, workspaceRulesHint, type RulesFrom } from '../data/workspaceRules';
@@ -17,7 +18,7 @@ import { runGit } from '../git/runGit';
 import { ensureWorktree, removeWorktree } from '../git/worktree';
 import { planSession } from '../stack/plan';
 import { removeSession } from '../stack/teardown';
-import { up } from '../stack/up';
+import { up, type RunningStack } from '../stack/up';
 import type { ReproduceDeps } from './reproduce';
 import { commitFromPublishedState } from './publishedState';
 import { repoStorage, scrubKeyFile } from './storage';
@@ -69,6 +70,37 @@ export function engineDeps(o: EngineDepsOptions): ReproduceDeps {
   const seeded = new Map<string, Map<string, PhysicalMeta>>();
   // Per session, what the coverage gate proved while the stack started (CloneOptions.covered).
   const covered = new Map<string, Set<string>>();
+  // Per session, the dumps being scrubbed into the cache since the gate passed (CloneOptions.ahead).
+  const aheads = new Map<string, Map<string, ScrubAhead>>();
+  const dropAheads = (session: string) => {
+    for (const a of aheads.get(session)?.values() ?? []) a.cancel();
+    aheads.delete(session);
+  };
+  /** Once the gate passed: each dump it read is scrubbed while the stack starts (scrubAhead.ts). */
+  const scrubAhead = async (manifest: Manifest, wt: string, session: string, proved: Set<string>, signal: AbortSignal, progress: (m: string) => void) => {
+    let key: Buffer;
+    try { key = scrubKey(manifest).key; } catch { return; /* the data step says why */ }
+    const mine = new Map<string, ScrubAhead>();
+    aheads.set(session, mine);
+    // A reproduction that fails or is cancelled stops the gate's signal, and with it these.
+    signal.addEventListener('abort', () => { if (aheads.get(session) === mine) aheads.delete(session); }, { once: true });
+    for (const service of Object.keys(manifest.services ?? {})) {
+      if (!takesSqlData(manifest, service)) continue;
+      try {
+        const a = await startScrubAhead(o.docker, {
+          manifest, service, root: wt, home: o.storage, key, covered: proved, signal,
+          onProgress: (p) => { if (p.done) progress(`${service}: ${p.table}: ${p.rows} rows`); },
+        });
+        if (a) {
+          mine.set(service, a);
+          progress(`${service}: scrubbing the dump while the stack starts`);
+        }
+      } catch (e) {
+        if (signal.aborted) throw e;
+        // The clone reads the dump itself, and says what is wrong with it.
+      }
+    }
+  };
   const lookup = (name: string) => o.secrets?.(name) ?? process.env[name];
   const scrubKey = (manifest: Manifest) => {
     const keyVar = manifest.scrub?.key?.env;
@@ -152,30 +184,46 @@ export function engineDeps(o: EngineDepsOptions): ReproduceDeps {
     removeSession: async (s) => { await removeSession(o.docker, s, { graceSeconds: 0 }); },
     checkCoverage: async (commitManifest, wt, session, signal, progress) => {
       covered.delete(session);
+      dropAheads(session);
       const manifest = withRules(commitManifest, progress);
+      let proved: Set<string>;
       try {
-        covered.set(session, await gateWorkspace(wt, manifest, signal, progress));
+        proved = await gateWorkspace(wt, manifest, signal, progress);
       } catch (e) {
         throw explain(e, commitManifest);
       }
+      covered.set(session, proved);
+      await scrubAhead(manifest, wt, session, proved, signal, progress);
     },
     cloneData: async (commitManifest, stack, signal, progress) => {
-      if (!Object.values(commitManifest.services ?? {}).some((s) => s.data)) return undefined;
-      // Said by the gate already when it ran for this session.
-      const manifest = withRules(commitManifest, covered.has(stack.session) ? undefined : progress);
-      const root = worktrees.get(stack.session);
-      if (!root) throw new Error(`no worktree is known for session ${stack.session}`);
-      const { key, source } = scrubKey(manifest);
-      progress(`scrubbing key from ${source.startsWith('env:') ? `the variable ${source.slice(4)}` : 'this clone\'s key file'}`);
-      const r = await cloneData(o.docker, manifest, stack, {
-        ...(seeded.has(stack.session) ? { seeded: seeded.get(stack.session)! } : {}),
-        ...(covered.has(stack.session) ? { covered: covered.get(stack.session)! } : {}),
-        // The session was just created: whatever the app made in the database at its start goes.
-        root, home: o.storage, key, signal, progress, selfHealthCheck: o.selfHealthCheck, replace: true,
-        secrets: lookup, ...(o.sourceNetwork ? { sourceNetwork: o.sourceNetwork } : {}), ...(time ? { pointInTime: time } : {}),
-        ...(o.log ? { onEngineCopy: o.log } : {}),
-      }).catch((e: unknown) => { throw explain(e, commitManifest); });
-      return r ? { snapshot: r.snapshot, rules: r.rules, ...(o.rulesFrom === 'workspace' ? { rulesFrom: 'workspace' as const } : {}) } : undefined;
+      // The clone takes the session's scrubs ahead (and settles them); a failure before, here.
+      const ahead = aheads.get(stack.session);
+      aheads.delete(stack.session);
+      try {
+        return await cloneSession(commitManifest, stack, signal, progress, ahead);
+      } finally {
+        for (const a of ahead?.values() ?? []) a.cancel();
+      }
     },
   };
+
+  async function cloneSession(commitManifest: Manifest, stack: RunningStack, signal: AbortSignal, progress: (m: string) => void, ahead?: Map<string, ScrubAhead>) {
+    if (!Object.values(commitManifest.services ?? {}).some((s) => s.data)) return undefined;
+    // Said by the gate already when it ran for this session.
+    const manifest = withRules(commitManifest, covered.has(stack.session) ? undefined : progress);
+    const root = worktrees.get(stack.session);
+    if (!root) throw new Error(`no worktree is known for session ${stack.session}`);
+    const { key, source } = scrubKey(manifest);
+    progress(`scrubbing key from ${source.startsWith('env:') ? `the variable ${source.slice(4)}` : 'this clone\'s key file'}`);
+    const r = await cloneData(o.docker, manifest, stack, {
+      ...(seeded.has(stack.session) ? { seeded: seeded.get(stack.session)! } : {}),
+      ...(ahead ? { ahead } : {}),
+      ...(covered.has(stack.session) ? { covered: covered.get(stack.session)! } : {}),
+      // The session was just created: whatever the app made in the database at its start goes.
+      root, home: o.storage, key, signal, progress, selfHealthCheck: o.selfHealthCheck, replace: true,
+      secrets: lookup, ...(o.sourceNetwork ? { sourceNetwork: o.sourceNetwork } : {}), ...(time ? { pointInTime: time } : {}),
+      ...(o.log ? { onEngineCopy: o.log } : {}),
+    }).catch((e: unknown) => { throw explain(e, commitManifest); });
+    return r ? { snapshot: r.snapshot, rules: r.rules, ...(o.rulesFrom === 'workspace' ? { rulesFrom: 'workspace' as const } : {}) } : undefined;
+  }
 }
