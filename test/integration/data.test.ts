@@ -27,6 +27,8 @@ import { gateWorkspace } from '../../extension/core/data/coverageScan';
 import { JOB_ROLE } from '../../extension/core/data/engineJobs';
 import { pgTarget, psqlRows } from '../../extension/core/data/pg';
 import { RestoreError, restoreSql } from '../../extension/core/data/restore';
+import { startScrubAhead } from '../../extension/core/data/scrubAhead';
+import { lookupCache } from '../../extension/core/data/cache';
 import { VerifyError } from '../../extension/core/data/verify';
 import { deriveKey } from '../../extension/core/data/rules';
 import type { Manifest } from '../../extension/core/manifest/schema';
@@ -778,6 +780,49 @@ describe('odd and hostile inputs', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
       fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  test('scrubbed ahead, as a reproduction does while its stack starts: the clone restores the cache file, the same snapshot as a streamed clone; a value PostgreSQL refuses leaves nothing cached', async () => {
+    const dir = tempDir('repro-ahead-');
+    const home = tempDir('repro-ahead-home-');
+    const streamedHome = tempDir('repro-ahead-streamed-');
+    const rules = () => structuredClone(sampleManifest().services!.db!.data!.tables!);
+    try {
+      const full = fs.readFileSync(path.join(SAMPLE, 'data/production.sql'), 'utf8');
+      fs.writeFileSync(path.join(dir, 'prod.sql'), full);
+      const firstRow = full.indexOf('\n', full.indexOf('COPY public.customers')) + 1;
+      fs.writeFileSync(path.join(dir, 'twice.sql'), full.slice(0, firstRow) + full.slice(firstRow, full.indexOf('\n', firstRow) + 1) + full.slice(firstRow));
+      /** The gate on the file, then its scrub ahead: what the reproduction hands the clone. */
+      const ahead = async (file: string) => {
+        const manifest = dbOnly({ source: { dump: file }, tables: rules() });
+        const covered = await gateWorkspace(dir, manifest);
+        const a = await startScrubAhead(engine(), { manifest, service: 'db', root: dir, home, key: KEY, covered });
+        assert.ok(a, `${file} was not scrubbed ahead`);
+        return { manifest, service: 'db', stack, root: dir, home, key: KEY, replace: true, covered, ahead: a, keepPhysical: false };
+      };
+      const cacheFiles = () => (fs.existsSync(path.join(home, 'data')) ? fs.readdirSync(path.join(home, 'data')) : []);
+
+      // A row twice: refused when the primary key is added, after every row was restored.
+      const refused = await cloneServiceData(engine(), await ahead('twice.sql')).then(() => assert.fail('a dump with a duplicate key was cloned'), (e: Error) => e);
+      assert.match(refused.message, /23505/);
+      assert.deepEqual(cacheFiles(), [], 'a refused clone left its scrubbed SQL in the cache');
+
+      const steps: string[] = [];
+      const good = await ahead('prod.sql');
+      const r = await cloneServiceData(engine(), { ...good, onStep: (m) => steps.push(m) });
+      assert.deepEqual(r.verified.problems, []);
+      assert.ok(steps.includes('restoring the dump prod.sql, scrubbed ahead since the session\'s start'), steps.join('; '));
+      assert.ok(!steps.some((x) => /checking that the rules cover/.test(x)), 'the clone read the dump again for the gate');
+      assert.ok(lookupCache(home, good.ahead.key), 'the clone did not commit the entry scrubbed ahead');
+      assert.deepEqual(cacheFiles().filter((n) => n.endsWith('.tmp')), []);
+      const aheadContents = await contents(stack);
+      // The same file and rules streamed (nothing scrubbed ahead, another cache): the same clone.
+      const streamed = await cloneServiceData(engine(), { ...good, ahead: undefined, home: streamedHome });
+      assert.equal(streamed.snapshot, r.snapshot, 'scrubbed ahead and streamed, the scrubbed SQL differs');
+      assert.deepEqual(await contents(stack), aheadContents);
+    } finally {
+      for (const d of [dir, home, streamedHome]) fs.rmSync(d, { recursive: true, force: true });
     }
   });
 });
