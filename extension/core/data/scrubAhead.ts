@@ -85,15 +85,24 @@ export async function startScrubAhead(docker: Docker, o: ScrubAheadOptions): Pro
   if (!identity || !o.covered.has(coverageKey(spec, identity))) return undefined;
   const key = cacheKey({ source: identity, plan: plan.identity, pgMajor });
   if (lookupCache(o.home, key)) return undefined;
-  o.signal?.throwIfAborted();
-
+  // (A plain or gzip file: read here, no container.)
+  const opened = await openDumpSource(docker, { root: o.root, file, image: '', labels: {} });
+  if (o.signal?.aborted) {
+    await opened.close();
+    o.signal.throwIfAborted();
+  }
+  let writer: CacheWriter;
+  try {
+    writer = openCacheWriter(o.home, key);
+  } catch (e) {
+    await opened.close();
+    throw e;
+  }
+  // From here on nothing awaits before the pipeline owns the file and the entry.
   const stop = new AbortController();
   const onAbort = () => stop.abort(o.signal?.reason);
   o.signal?.addEventListener('abort', onAbort, { once: true });
-  const writer = openCacheWriter(o.home, key);
   const scrubber = createScrubber(plan, o.onProgress ? { onProgress: o.onProgress } : {});
-  // (A plain or gzip file: read here, no container.)
-  const opened = await openDumpSource(docker, { root: o.root, file, image: '', labels: {} });
   const done = pipeline(opened.stream, scrubber.stream, writer.stream, { signal: stop.signal })
     .then(() => scrubber.summary())
     .catch((e: unknown) => {
