@@ -72,7 +72,7 @@ describe('scrubbing a reproduction\'s dump while its stack starts', () => {
       const done: string[] = [];
       const a = await startScrubAhead(docker, { manifest: w.manifest, service: 'db', root: w.root, home: w.home, key: KEY, covered, onProgress: (p) => { if (p.done) done.push(`${p.table} ${p.rows}`); } });
       assert.ok(a, 'not started');
-      const followed = readAll(a.sql());
+      const followed = readAll(a.writer.follow());
       const summary = await a.done;
       const expected = await scrub(SAMPLE_DUMP, samplePlan());
       assert.ok((await followed).equals(expected.out), 'the followed SQL is not what the scrubber makes of the dump');
@@ -116,7 +116,7 @@ describe('scrubbing a reproduction\'s dump while its stack starts', () => {
       manifest: w.manifest, service: 'db', root: w.root, home: w.home, key: KEY, covered, signal: ac.signal,
       onProgress: (p) => { if (p.done) ac.abort(new Error('cancelled by the user')); },
     }))!;
-    const followed = readAll(a.sql());
+    const followed = readAll(a.writer.follow());
     await assert.rejects(a.done, /cancelled by the user/);
     await assert.rejects(followed, /cancelled by the user/);
     assert.deepEqual(tmpFiles(w.home), []);

@@ -153,13 +153,11 @@ export function openCacheWriter(home: string, key: string): CacheWriter {
   });
   let aborted = false;
   const written = new Promise<void>((resolve, reject) => {
-    file.on('finish', resolve);
-    file.on('error', reject);
+    file.on('finish', () => { ended = true; wake(); resolve(); });
+    file.on('error', (e) => { failure ??= e; wake(); reject(e); });
   });
   written.catch(() => undefined);
   file.on('ready', () => { opened = true; wake(); });
-  file.on('finish', () => { ended = true; wake(); });
-  file.on('error', (e) => { failure ??= e; wake(); });
   async function* follow(): AsyncGenerator<Buffer> {
     const failed = () => failure ?? (aborted ? new Error('the cache entry was aborted') : undefined);
     const more = () => new Promise<void>((resolve) => waiting.add(resolve));

@@ -296,7 +296,7 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
       const a = ahead;
       writer = a.writer;
       restoring = true;
-      restored = await timed(`restoring ${source.what}, scrubbed ahead since the session's start`, () => restoreSql(docker, work, a.sql(), signal ? { signal } : {}));
+      restored = await timed(`restoring ${source.what}, scrubbed ahead since the session's start`, () => restoreSql(docker, work, a.writer.follow(), signal ? { signal } : {}));
       summary = await a.done;
       snapshotOf = writer.sha256();
       snapshotOf.catch(() => undefined);
@@ -652,7 +652,7 @@ export interface CloneDataOptions extends Omit<CloneOptions, 'service' | 'manife
   progress?: (message: string) => void;
   /** Per service: the physical snapshot its data folder was filled from before it started. */
   seeded?: Map<string, PhysicalMeta>;
-  /** Per service: its dump being scrubbed since the session's start (each is settled on return). */
+  /** Per service: its dump being scrubbed since the session's start (the caller settles any left). */
   ahead?: ReadonlyMap<string, ScrubAhead>;
   selfHealthCheck?: boolean;
 }
@@ -669,13 +669,7 @@ export async function cloneData(docker: Docker, manifest: Manifest, stackNow: Ru
   const services = Object.entries(manifest.services ?? {}).filter(([, s]) => s.data);
   if (!services.length) return undefined;
   const out: StackCloneResult['services'] = [];
-  try {
-    for (const [name, s] of services) await cloneOne(name, s);
-  } finally {
-    // A scrub ahead no clone took (a failure before its service's turn) stops here.
-    for (const a of o.ahead?.values() ?? []) a.cancel();
-  }
-  async function cloneOne(name: string, s: NonNullable<Manifest['services']>[string]): Promise<void> {
+  for (const [name, s] of services) {
     o.signal?.throwIfAborted();
     const sql = 'dump' in s.data!.source || 'live' in s.data!.source;
     if (sql) {

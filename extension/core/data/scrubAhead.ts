@@ -14,7 +14,6 @@
 // is committed by the clone once every check passed, like any other (clone.ts). A scrub ahead
 // that no clone takes (the data came from a physical snapshot after all, the reproduction
 // failed or was cancelled) is cancelled and its file removed.
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { serviceKind } from '../manifest/catalogue';
@@ -32,12 +31,13 @@ export interface ScrubAhead {
   service: string;
   /** The SQL snapshot's cache key it writes (source, rules, the manifest's PostgreSQL major). */
   key: string;
-  /** The entry being written: the clone that takes it commits or aborts it. */
+  /**
+   * The entry being written: the clone that takes it restores writer.follow() (which fails with
+   * the scrub's own error), then commits or aborts it.
+   */
   writer: CacheWriter;
   /** The scrubber's summary once the whole dump is in the file; rejects as the scrub failed. */
   done: Promise<ScrubSummary>;
-  /** The scrubbed SQL from its start, as it is written; fails with the scrub's own error. */
-  sql(): Readable;
   /** Stops the scrub and removes its file (idempotent; nothing once a clone committed it). */
   cancel(): void;
 }
@@ -117,7 +117,6 @@ export async function startScrubAhead(docker: Docker, o: ScrubAheadOptions): Pro
   done.catch(() => undefined); // the clone that takes it awaits it; else nobody does
   return {
     service: o.service, key, writer, done,
-    sql: () => writer.follow(),
     cancel: () => {
       const why = new Error('the scrub ahead was cancelled');
       stop.abort(why);

@@ -196,7 +196,7 @@ export function engineDeps(o: EngineDepsOptions): ReproduceDeps {
       await scrubAhead(manifest, wt, session, proved, signal, progress);
     },
     cloneData: async (commitManifest, stack, signal, progress) => {
-      // The clone takes the session's scrubs ahead (and settles them); a failure before, here.
+      // Settled here whatever happens: one a clone committed is left as it is (cancel is then a no-op).
       const ahead = aheads.get(stack.session);
       aheads.delete(stack.session);
       try {
