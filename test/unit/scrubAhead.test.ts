@@ -9,7 +9,8 @@ import { describe, test } from 'node:test';
 import Docker from 'dockerode';
 import { cacheKey, lookupCache, openCacheWriter, serialSummary } from '../../extension/core/data/cache';
 import { gateWorkspace } from '../../extension/core/data/coverageScan';
-import { pgMajorOf, startScrubAhead } from '../../extension/core/data/scrubAhead';
+import { majorOfVersion, majorOfVersionNum } from '../../extension/core/data/pg';
+import { startScrubAhead } from '../../extension/core/data/scrubAhead';
 import type { DataSpec, Manifest } from '../../extension/core/manifest/schema';
 import { dumpWorktree, KEY, SAMPLE_DUMP, scrub, samplePlan } from './dataHelpers';
 import { tempDir } from './helpers';
@@ -124,12 +125,12 @@ describe('scrubbing a reproduction\'s dump while its stack starts', () => {
     for (const d of [w.root, w.home]) fs.rmSync(d, { recursive: true, force: true });
   });
 
-  test('the major version a manifest\'s PostgreSQL version names, as the server reports it', () => {
-    assert.equal(pgMajorOf('15'), 15);
-    assert.equal(pgMajorOf('16.4'), 16);
-    assert.equal(pgMajorOf('9.6'), 9.6);
-    assert.equal(pgMajorOf('9.6.24'), 9.6);
-    assert.equal(pgMajorOf('9'), undefined);
-    assert.equal(pgMajorOf('latest'), undefined);
+  test('the major version a manifest\'s PostgreSQL version names, as the clone reads it from the server (the cache key\'s)', () => {
+    for (const [version, server] of [['15', 150006], ['16.4', 160004], ['9.6', 90624], ['9.6.24', 90624]] as const) {
+      assert.equal(majorOfVersion(version), majorOfVersionNum(server), version);
+    }
+    assert.equal(majorOfVersion('15'), 15);
+    assert.equal(majorOfVersion('9'), undefined);
+    assert.equal(majorOfVersion('latest'), undefined);
   });
 });

@@ -44,7 +44,7 @@ import { createScrubber } from './dumpScrubber';
 import { DataSourceError, dumpIdentity, fileSha256, openDumpSource, resolveInside, type OpenedSql } from './dumpSource';
 import { fingerprint, memoized } from './keyed';
 import { connectionString, liveIdentity, openLiveSource, parseConnection, type SecretLookup } from './liveSource';
-import { catalogTables, pgTargetOf, psqlRows, quoteIdent, quoteLiteral, type PgTarget } from './pg';
+import { catalogTables, majorOfVersionNum, pgTargetOf, psqlRows, quoteIdent, quoteLiteral, type PgTarget } from './pg';
 import { lookupPhysical, physicalKey, settingsOf, takePhysical, type PhysicalMeta, type TakenPhysical } from './physicalSnapshot';
 import { restoreSql, type RestoreResult } from './restore';
 import type { ScrubAhead } from './scrubAhead';
@@ -527,7 +527,7 @@ async function probe(docker: Docker, t: PgTarget, signal?: AbortSignal): Promise
     AND n.nspname NOT LIKE 'pg_toast%')`, signal ? { signal } : {});
   const n = Number(row?.[0]);
   if (!Number.isFinite(n) || n <= 0) throw new Error('could not read the PostgreSQL version of the clone');
-  return { major: n >= 100000 ? Math.floor(n / 10000) : Math.floor(n / 100) / 100, tables: Number(row?.[1]) };
+  return { major: majorOfVersionNum(n), tables: Number(row?.[1]) };
 }
 
 /** Drops the service's database (closing its connections) and creates it empty again. */

@@ -2,6 +2,7 @@
 // container's own POSTGRES_* environment), its major version, small queries with their rows,
 // identifier quoting, and what a psql error may say without showing data.
 import type Docker from 'dockerode';
+import { parseVersion } from '../manifest/versions';
 import { execIn } from '../stack/containerIo';
 
 export interface PgTarget {
@@ -55,7 +56,21 @@ export async function pgMajor(docker: Docker, t: PgTarget, signal?: AbortSignal)
   const rows = await psqlRows(docker, t, 'SHOW server_version_num', signal ? { signal } : {});
   const n = Number(rows[0]?.[0]);
   if (!Number.isFinite(n) || n <= 0) throw new Error('could not read the PostgreSQL version of the clone');
-  return n >= 100000 ? Math.floor(n / 10000) : Math.floor(n / 100) / 100;
+  return majorOfVersionNum(n);
+}
+
+/**
+ * The major version as the clone's cache keys hold it, from server_version_num: 15 for 150006,
+ * and for a 9.x server its first two parts as a number (90624 -> 9.06).
+ */
+export const majorOfVersionNum = (n: number): number => (n >= 100000 ? Math.floor(n / 10000) : Math.floor(n / 100) / 100);
+
+/** The same for a version a manifest names ("15", "16.4", "9.6"); undefined for "9" (no major). */
+export function majorOfVersion(version: string): number | undefined {
+  const v = parseVersion(version);
+  if (!v) return undefined;
+  if (v.major >= 10) return v.major;
+  return v.minor === undefined ? undefined : majorOfVersionNum(v.major * 10000 + v.minor * 100);
 }
 
 export const quoteIdent = (s: string): string => `"${s.replace(/"/g, '""')}"`;

@@ -23,6 +23,7 @@ import { cacheKey, lookupCache, openCacheWriter, type CacheWriter } from './cach
 import { sourceIdentity } from './clone';
 import { createScrubber } from './dumpScrubber';
 import { dumpFormat, openDumpSource, resolveInside } from './dumpSource';
+import { majorOfVersion } from './pg';
 import { compileScrubPlan } from './rules';
 import { coverageKey } from './scan';
 import type { ScrubSummary, TableProgress } from './types';
@@ -57,15 +58,6 @@ export interface ScrubAheadOptions {
   onProgress?: (p: TableProgress) => void;
 }
 
-/** The major version a clone's server reports for a manifest's PostgreSQL version ("15", "9.6"). */
-export function pgMajorOf(version: string): number | undefined {
-  const m = /^(\d+)(?:\.(\d+))?/.exec(version);
-  if (!m) return undefined;
-  const major = Number(m[1]);
-  if (major >= 10) return major;
-  return m[2] === undefined ? undefined : Number(`${m[1]}.${m[2]}`);
-}
-
 /**
  * Starts scrubbing the service's dump into its cache entry; undefined when it does not (see the
  * top of this file: the clone then scrubs as it restores).
@@ -75,7 +67,7 @@ export async function startScrubAhead(docker: Docker, o: ScrubAheadOptions): Pro
   const spec = svc?.data;
   if (!svc || !spec || !('dump' in spec.source)) return undefined;
   const { type, version } = splitTypeVersion(svc.type);
-  const pgMajor = pgMajorOf(version);
+  const pgMajor = majorOfVersion(version);
   if (serviceKind(type)?.type !== 'postgresql' || pgMajor === undefined) return undefined;
   const file = spec.source.dump;
   if (dumpFormat(resolveInside(o.root, file)) === 'custom') return undefined;
