@@ -2,8 +2,8 @@
 // scrubbed data cloned into a running session, and the scrubbed snapshots kept for the next one.
 import { openRepository } from '../core/git/repository';
 import { cloneData } from '../core/data/clone';
-import { cacheDir, clearCache, counted, DEFAULT_CACHE_BYTES, formatBytes, listCache, type CacheEntryInfo } from '../core/data/cache';
-import { engineCopiesPending, engineCopiesSettled, listEngineCopies, removeEngineCopies } from '../core/data/engineCopy';
+import { cacheDir, clearCache, counted, formatBytes, listCache, type CacheEntryInfo } from '../core/data/cache';
+import { engineCopiesPending, engineCopiesSettled, listEngineCopies, MAX_COPIES, removeEngineCopies } from '../core/data/engineCopy';
 import { scanWorkspaceCoverage } from '../core/data/coverageScan';
 import { scrubKeyFrom } from '../core/data/rules';
 import { formatCoverage } from '../core/data/scan';
@@ -11,6 +11,7 @@ import { hasErrors } from '../core/manifest/diagnostics';
 import { readProject } from '../core/manifest/project';
 import type { Manifest } from '../core/manifest/schema';
 import { reproHome, scrubKeyFile } from '../core/session/storage';
+import { cliCacheSize } from './cacheSize';
 import { cliEngine } from './engine';
 import { selfHealthCheck } from '../core/stack/engineConnection';
 import { runningStackOf } from '../core/stack/runningStack';
@@ -58,6 +59,7 @@ export async function dataCloneCommand(io: Io, dir: string, flags: { service?: s
     if (!services.length) throw new CliError(`service "${flags.service}" declares no data source (services.${flags.service}.data.source)`, EXIT.usage);
   }
   if (!services.length) { io.out('no service declares a data source'); return EXIT.ok; }
+  const size = cliCacheSize();
   const conn = await cliEngine();
   const session = await resolveSession(conn.docker, dir, flags.session);
   const stack = await runningStackOf(conn.docker, session);
@@ -68,7 +70,7 @@ export async function dataCloneCommand(io: Io, dir: string, flags: { service?: s
   const only: Manifest = { ...m, services: Object.fromEntries(Object.entries(m.services ?? {}).filter(([n, s]) => !s.data || services.some(([x]) => x === n))) };
   const started = performance.now();
   const r = await cloneData(conn.docker, only, stack, {
-    root: dir, home, key, signal, replace: flags.replace, selfHealthCheck: selfHealthCheck(conn),
+    root: dir, home, key, signal, replace: flags.replace, selfHealthCheck: selfHealthCheck(conn), cacheBytes: size.bytes,
     progress: (msg) => io.err(`  ${msg}`),
   });
   for (const s of r?.services ?? []) {
@@ -117,6 +119,7 @@ export function describeCacheEntry(e: CacheEntryInfo): string {
 export async function dataCacheCommand(io: Io, flags: { clear: boolean }): Promise<number> {
   const home = reproHome();
   const dir = cacheDir(home);
+  const size = cliCacheSize();
   let engine: Awaited<ReturnType<typeof cliEngine>> | undefined;
   let engineProblem = '';
   try { engine = await cliEngine(); } catch (e) { engineProblem = (e as Error).message.split('\n')[0]!; }
@@ -131,11 +134,11 @@ export async function dataCacheCommand(io: Io, flags: { clear: boolean }): Promi
   }
   const entries = listCache(home);
   const total = entries.reduce((a, e) => a + e.bytes, 0);
-  io.out(`${dir}: ${counted(entries.length, 'snapshot')}, ${formatBytes(total)} (the least recently used go past ${formatBytes(DEFAULT_CACHE_BYTES)})`);
+  io.out(`${dir}: ${counted(entries.length, 'snapshot')}, ${formatBytes(total)} (the least recently used go past ${formatBytes(size.bytes)}, ${size.from})`);
   for (const e of entries) io.out(`  ${describeCacheEntry(e)}`);
   if (engine) {
     const copies = await listEngineCopies(engine.docker, home);
-    io.out(`engine: ${counted(copies.length, 'copy', 'copies')} of a data folder${copies.length ? ` (${copies.join(', ')})` : ''}`);
+    io.out(`engine: ${counted(copies.length, 'copy', 'copies')} of a data folder${copies.length ? ` (${copies.join(', ')})` : ''} (the least recently used go past ${formatBytes(size.bytes)} unpacked, or past ${MAX_COPIES})`);
   } else {
     io.out(`engine: not checked (${engineProblem})`);
   }

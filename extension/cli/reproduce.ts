@@ -16,6 +16,7 @@ import { runReproduction } from '../core/session/run';
 import { waitForEngineCopies } from './data';
 import { reproHome, sessionDir } from '../core/session/storage';
 import { describeEndpoint, selfHealthCheck } from '../core/stack/engineConnection';
+import { cliCacheSize } from './cacheSize';
 import { cliEngine } from './engine';
 import { SESSION_ID } from '../core/stack/plan';
 import { listSessions } from '../core/stack/teardown';
@@ -46,6 +47,7 @@ export async function reproduceCommand(io: Io, input: string, flags: ReproduceFl
   const session = flags.name ?? sessionNameFor(manifest?.project.name ?? path.basename(repo.root), incident.id);
   if (!SESSION_ID.test(session)) throw new CliError(`invalid --name "${session}": use lower-case letters, digits, ".", "_" or "-" (at most 41).`, EXIT.usage);
   const home = reproHome();
+  const size = cliCacheSize();
   const conn = await cliEngine();
 
   const preview = previewReproduction({
@@ -67,7 +69,7 @@ export async function reproduceCommand(io: Io, input: string, flags: ReproduceFl
   const started = performance.now();
   try {
     const r = await runReproduction({
-      incident, repo, docker: conn.docker, selfHealthCheck: selfHealthCheck(conn), home, session, signal,
+      incident, repo, docker: conn.docker, selfHealthCheck: selfHealthCheck(conn), home, session, signal, cacheBytes: size.bytes,
       ...(flags.remote ? { remote: flags.remote } : {}),
       ...(flags.rulesFrom ? { rulesFrom: flags.rulesFrom } : {}),
       ...(process.env.REPRO_GATEWAY_IMAGE ? { gatewayImage: process.env.REPRO_GATEWAY_IMAGE } : {}),

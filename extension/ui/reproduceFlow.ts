@@ -16,6 +16,7 @@ import { runReproduction, type RunResult } from '../core/session/run';
 import { reproHome } from '../core/session/storage';
 import { describeEndpoint, selfHealthCheck } from '../core/stack/engineConnection';
 import { SessionExistsError } from '../core/stack/up';
+import { dataCacheBytes } from './cacheSizeSetting';
 import { readSourceSecrets } from './dataSecrets';
 import type { EngineProvider } from './engine';
 import type { IncidentHistory } from './incidentsTree';
@@ -104,7 +105,7 @@ async function run(
     };
     try {
       return { ok: await runReproduction({ incident, repo, docker: conn.docker, selfHealthCheck: selfHealthCheck(conn), home, session, signal: abort.signal, onEvent, secrets: (name) => secrets.get(name),
-        log: (m) => deps.log.info(`[reproduce ${incident.id}] ${m}`), rulesFrom }) };
+        log: (m) => deps.log.info(`[reproduce ${incident.id}] ${m}`), rulesFrom, cacheBytes: dataCacheBytes(deps.log) }) };
     } catch (e) {
       return { error: e as unknown };
     } finally {

@@ -51,7 +51,7 @@ const dbOnly = (edit?: (m: Manifest) => void): Manifest => sampleManifest((m) =>
 interface Started { stack: RunningStack; seeded?: PhysicalMeta; log: string[] }
 
 /** A db-only session, its data volume seeded (or not) before PostgreSQL starts, as a reproduction does. */
-async function startDb(what: string, manifest: Manifest, image?: string): Promise<Started> {
+async function startDb(what: string, manifest: Manifest, image?: string, cacheBytes?: number): Promise<Started> {
   const session = `${RUN}-${what}`;
   sessions.add(session);
   const plan = planSession(manifest, { session, sourceDir: SAMPLE, gatewayImage: 'busybox:latest' });
@@ -62,7 +62,9 @@ async function startDb(what: string, manifest: Manifest, image?: string): Promis
     selfHealthCheck,
     beforeStart: async (c, id) => {
       if (c.entry !== 'db') return;
-      seeded = await seedFromPhysical(docker, { manifest, service: 'db', containerId: id, root: SAMPLE, home: HOME, key: KEY, log: (m) => log.push(m) });
+      seeded = await seedFromPhysical(docker, {
+        manifest, service: 'db', containerId: id, root: SAMPLE, home: HOME, key: KEY, log: (m) => log.push(m), ...(cacheBytes !== undefined ? { cacheBytes } : {}),
+      });
     },
   });
   return { stack, log, ...(seeded ? { seeded } : {}) };
@@ -165,6 +167,8 @@ describe('physical snapshots', () => {
     assert.equal(labels?.[LABEL.role], COPY_ROLE, 'the engine holds no copy of the snapshot');
     assert.equal(labels?.['dev.repro.copy.sha256'], meta.sha256, 'the copy names another file');
     assert.equal(labels?.[LABEL.session], undefined, 'a copy belongs to no session');
+    // What the copy takes on the engine, measured as it was made: more than the gzip file.
+    assert.ok(meta.unpackedBytes !== undefined && meta.unpackedBytes > meta.bytes && meta.unpackedBytes < 100 * meta.bytes, `unpacked size recorded: ${meta.unpackedBytes}`);
 
     const m = dbOnly();
     const s = await startDb('copy', m);
@@ -222,6 +226,57 @@ describe('physical snapshots', () => {
     assert.equal(await copyLabels(others[0]!), undefined, 'the least recently used copy was kept past MAX_COPIES');
     assert.ok(await copyLabels(others[1]!) && await copyLabels(others[2]!), 'a recently used copy was removed');
     for (const k of others) for (const ext of ['pg.tar.gz', 'pg.json']) fs.rmSync(path.join(HOME, 'data', `${k}.${ext}`));
+  });
+
+  test('a data cache size smaller than the data folder: no engine copy is kept, the log says why, the file serves', async () => {
+    await removeEngineCopies(docker, HOME);
+    const metaFile = path.join(HOME, 'data', `${kept}.pg.json`);
+    const { unpackedBytes: unpacked, ...unmeasured } = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as PhysicalMeta;
+    assert.ok(unpacked, 'the first copy measured nothing');
+    // Not measured yet (a snapshot no engine has copied): the copy is made, measured, and removed.
+    fs.writeFileSync(metaFile, JSON.stringify(unmeasured));
+    assert.equal(lookupPhysical(HOME, kept, { touch: false })!.meta.unpackedBytes, undefined);
+    const m = dbOnly();
+    const small = 1024 ** 2;
+    const first = await startDb('small1', m, undefined, small);
+    assert.equal(first.seeded?.key, kept, `not seeded: ${first.log.join('; ')}`);
+    await engineCopiesSettled();
+    const why = /no engine copy of the physical snapshot [0-9a-f]{12} is kept: its data folder takes \d+\.\d MB unpacked, more than the data cache's size \(1\.0 MB; the repro\.data\.cacheSize setting, REPRO_DATA_CACHE_SIZE for the command line\)/;
+    assert.match(first.log.join('\n'), why);
+    assert.equal(await copyLabels(kept), undefined, 'a copy larger than the cache size was kept');
+    const measured = lookupPhysical(HOME, kept, { touch: false })!.meta.unpackedBytes;
+    assert.ok(measured !== undefined && Math.abs(measured - unpacked) < unpacked / 10, `measured again: ${measured} against ${unpacked}`);
+    assert.deepEqual(await contents(first), { counts: cold.counts, emails: cold.emails }, 'the file served');
+    await end(first);
+    // Measured now: no copy is even started.
+    const second = await startDb('small2', m, undefined, small);
+    await engineCopiesSettled();
+    assert.match(second.log.join('\n'), why);
+    assert.equal(await copyLabels(kept), undefined);
+    await end(second);
+
+    // Room for this copy and one more: of two older copies of the same size, the least recently
+    // used goes, though three copies would be allowed by their number.
+    const labels = { [LABEL.role]: COPY_ROLE, 'dev.repro.copy.sha256': 'x', 'dev.repro.copy.home': `${os.hostname()}:${HOME}` };
+    const older = ['a', 'b'].map((x) => x.repeat(64));
+    for (const [i, k] of older.entries()) {
+      const tar = path.join(HOME, 'data', `${k}.pg.tar.gz`);
+      const meta = path.join(HOME, 'data', `${k}.pg.json`);
+      fs.copyFileSync(keptFile(), tar);
+      fs.writeFileSync(meta, JSON.stringify({ ...unmeasured, key: k, unpackedBytes: unpacked }));
+      const used = new Date(Date.now() - (2 - i) * 86400e3);
+      for (const f of [tar, meta]) fs.utimesSync(f, used, used);
+      await docker.createVolume({ Name: engineCopyName(k), Labels: { ...labels, 'dev.repro.copy.key': k } });
+    }
+    const third = await startDb('room', m, undefined, Math.floor(2.5 * unpacked));
+    await engineCopiesSettled();
+    assert.match(third.log.join('\n'), /the engine now holds a copy of the physical snapshot/);
+    assert.ok(await copyLabels(kept), 'no copy was made');
+    assert.equal(await copyLabels(older[0]!), undefined, 'the least recently used copy was kept past the cache size');
+    assert.ok(await copyLabels(older[1]!), 'a copy that fits was removed');
+    await end(third);
+    for (const k of older) for (const ext of ['pg.tar.gz', 'pg.json']) fs.rmSync(path.join(HOME, 'data', `${k}.${ext}`));
+    await removeEngineCopies(docker, HOME);
   });
 
   test('a changed rule does not get it: the source is scrubbed again under the new rules', async () => {

@@ -113,9 +113,10 @@ test('repro reproduce --rules-from takes incident or workspace; anything else is
 
 test('repro data cache lists the kept snapshots and what they hold; --clear removes them; no engine is needed', async () => {
   const home = tempDir('repro-cache-cli-');
-  const env = { REPRO_HOME: process.env.REPRO_HOME, REPRO_ENGINE_HOST: process.env.REPRO_ENGINE_HOST };
+  const env = { REPRO_HOME: process.env.REPRO_HOME, REPRO_ENGINE_HOST: process.env.REPRO_ENGINE_HOST, REPRO_DATA_CACHE_SIZE: process.env.REPRO_DATA_CACHE_SIZE };
   process.env.REPRO_HOME = home;
   process.env.REPRO_ENGINE_HOST = `unix://${path.join(home, 'no-engine.sock')}`;
+  delete process.env.REPRO_DATA_CACHE_SIZE;
   try {
     const empty = await run(home, 'data', 'cache');
     assert.equal(empty.code, 0, empty.err);
@@ -132,7 +133,14 @@ test('repro data cache lists the kept snapshots and what they hold; --clear remo
 
     const listed = await run(home, 'data', 'cache');
     assert.equal(listed.code, 0, listed.err);
-    assert.match(listed.out, /: 1 snapshot, 293\.\d KB \(the least recently used go past 2\.0 GB\)/);
+    assert.match(listed.out, /: 1 snapshot, 293\.\d KB \(the least recently used go past 2\.0 GB, the default\)/);
+    process.env.REPRO_DATA_CACHE_SIZE = '500 MB';
+    assert.match((await run(home, 'data', 'cache')).out, /: 1 snapshot, 293\.\d KB \(the least recently used go past 500\.0 MB, \$REPRO_DATA_CACHE_SIZE\)/);
+    process.env.REPRO_DATA_CACHE_SIZE = 'lots';
+    const bad = await run(home, 'data', 'cache');
+    assert.equal(bad.code, 64);
+    assert.match(bad.err, /The variable REPRO_DATA_CACHE_SIZE is "lots", which is not a size: write a number and a unit, such as 500 MB, 2 GB or 20 GB/);
+    delete process.env.REPRO_DATA_CACHE_SIZE;
     assert.match(listed.out, new RegExp(`\\n {2}${key.slice(0, 12)} {2}used \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d +293\\.\\d KB {2}SQL {2}\\(db: the dump data/production\\.sql, PostgreSQL 15, 2 tables, 1,034 rows\\)\\n`));
     assert.match(listed.out, /\nengine: not checked \(.+\)\n$/, 'without an engine the files are still listed');
 

@@ -14,14 +14,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable, type Writable } from 'node:stream';
+import { DEFAULT_CACHE_BYTES } from './cacheSize';
 import { fileSha256 } from './dumpSource';
 import type { ScrubSummary } from './types';
 import type { VerifyReport } from './verify';
 
 /** Bumped when the snapshot's content or meta format changes: old entries then miss. */
 export const CACHE_FORMAT = 3;
-
-export const DEFAULT_CACHE_BYTES = 2 * 1024 ** 3;
 
 export interface CacheKeyParts {
   /** "dump:<sha256>" or "live:postgresql://host:port/db@<point in time>". */

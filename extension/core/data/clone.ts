@@ -37,8 +37,9 @@ import { splitTypeVersion } from '../manifest/versions';
 import { waitReady } from '../stack/health';
 import { LABEL } from '../stack/labels';
 import type { RunningStack } from '../stack/up';
+import { DEFAULT_CACHE_BYTES } from './cacheSize';
 import { startEngineCopy } from './engineCopy';
-import { cacheKey, DEFAULT_CACHE_BYTES, lookupCache, openCacheWriter, pruneCache, serialSummary, summaryOf, type CacheWriter } from './cache';
+import { cacheKey, lookupCache, openCacheWriter, pruneCache, serialSummary, summaryOf, type CacheWriter } from './cache';
 import { decodeCopyText } from './copyText';
 import { createScrubber } from './dumpScrubber';
 import { DataSourceError, dumpIdentity, fileSha256, openDumpSource, resolveInside, type OpenedSql } from './dumpSource';
@@ -128,7 +129,10 @@ export interface CloneOptions {
    * cache key. Without it a live clone is never served from, nor written to, the cache.
    */
   pointInTime?: string;
-  /** The cache's size cap (default 2 GiB). */
+  /**
+   * The data cache's size (cacheSize.ts; default 2 GB): past it the least recently used
+   * snapshots go, and so do the engine's copies of them, counted unpacked.
+   */
   cacheBytes?: number;
   /** Drop what the database holds first (default: refuse a database that has tables). */
   replace?: boolean;
@@ -408,7 +412,7 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
         });
         const entry = o.engineCopy !== false ? lookupPhysical(o.home, keep) : undefined;
         const log = o.onEngineCopy ?? o.onStep;
-        if (entry) void startEngineCopy(docker, { home: o.home, entry, image: container.Image, ...(log ? { log } : {}) });
+        if (entry) void startEngineCopy(docker, { home: o.home, entry, image: container.Image, budget: o.cacheBytes ?? DEFAULT_CACHE_BYTES, ...(log ? { log } : {}) });
       } catch (e) {
         if (signal?.aborted) throw signal.reason ?? e;
         o.onStep?.(`no physical snapshot kept (the next reproduction restores the SQL snapshot): ${(e as Error).message}`);

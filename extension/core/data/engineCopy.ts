@@ -17,8 +17,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { LABEL } from '../stack/labels';
+import { lastLogLines } from '../stack/containerIo';
 import { runJob } from './engineJobs';
-import { checkPhysical, lookupPhysical, type PhysicalEntry } from './physicalSnapshot';
+import { formatBytes } from './cache';
+import { checkPhysical, lookupPhysical, type PhysicalEntry, type PhysicalMeta } from './physicalSnapshot';
 import { emptyVolume, putSnapshot } from './snapshotArchive';
 
 export const COPY_ROLE = 'data-copy';
@@ -116,28 +118,59 @@ export async function seedFromEngineCopy(
 /**
  * Starts making the engine's copy of `entry` in the background (no-op when one exists or is
  * being made); what happens is said through `log`, never thrown. `image` is the service's image,
- * whose shell and `cp` the copy's containers run.
+ * whose shell and `cp` the copy's containers run. `budget` is the data cache's size: the copies
+ * of this REPRO_HOME on the engine take at most that much, unpacked (see pruneCopies), and a
+ * snapshot whose data folder alone is larger gets no copy.
  */
-export function startEngineCopy(docker: Docker, o: { home: string; entry: PhysicalEntry; image: string; log?: (message: string) => void }): Promise<void> {
+export function startEngineCopy(docker: Docker, o: { home: string; entry: PhysicalEntry; image: string; budget: number; log?: (message: string) => void }): Promise<void> {
   const name = engineCopyName(o.entry.meta.key);
   const running = filling.get(name);
   if (running) return running;
   const log = o.log ?? (() => undefined);
+  const short = o.entry.meta.key.slice(0, 12);
+  const tooLarge = (bytes: number) => `no engine copy of the physical snapshot ${short} is kept: its data folder takes ${formatBytes(bytes)} unpacked, ` +
+    `more than the data cache's size (${formatBytes(o.budget)}; the repro.data.cacheSize setting, REPRO_DATA_CACHE_SIZE for the command line). The next session unpacks the file`;
   const fill = (async () => {
     try {
-      await pruneCopies(docker, o.home, name);
-      const ms = await fillCopy(docker, name, o);
-      if (ms !== undefined) log(`the engine now holds a copy of the physical snapshot ${o.entry.meta.key.slice(0, 12)} (made in ${(ms / 1000).toFixed(2)} s): the next reproduction of this data starts its database from it`);
+      const known = o.entry.meta.unpackedBytes;
+      if (known !== undefined && known > o.budget) {
+        await pruneCopies(docker, o.home, undefined, o.budget); // an earlier copy of it included
+        log(tooLarge(known));
+        return;
+      }
+      await pruneCopies(docker, o.home, name, o.budget - unpackedSize(o.entry.meta));
+      const made = await fillCopy(docker, name, o);
+      if (!made) return;
+      if (made.unpacked !== undefined) {
+        o.entry.recordUnpacked(made.unpacked);
+        if (made.unpacked > o.budget) {
+          await removeCopy(docker, name);
+          log(tooLarge(made.unpacked));
+          return;
+        }
+        // The room was made for an estimate: measured, the others may have to give more.
+        if (known === undefined) await pruneCopies(docker, o.home, name, o.budget - made.unpacked);
+      }
+      log(`the engine now holds a copy of the physical snapshot ${short} (made in ${(made.ms / 1000).toFixed(2)} s): the next reproduction of this data starts its database from it`);
     } catch (e) {
-      log(`no engine copy of the physical snapshot ${o.entry.meta.key.slice(0, 12)} was made (the next session unpacks the file): ${(e as Error).message}`);
+      log(`no engine copy of the physical snapshot ${short} was made (the next session unpacks the file): ${(e as Error).message}`);
     }
   })().finally(() => filling.delete(name));
   filling.set(name, fill);
   return fill;
 }
 
-/** Makes the copy; its time, or undefined when a copy was already there. */
-async function fillCopy(docker: Docker, name: string, o: { home: string; entry: PhysicalEntry; image: string }): Promise<number | undefined> {
+/**
+ * What a copy of this snapshot takes on the engine: measured when one was made, else four
+ * times the file (a gzip level 1 data folder of the sample's kind: 106 MB for 426 MB).
+ */
+const unpackedSize = (meta: PhysicalMeta): number => meta.unpackedBytes ?? 4 * meta.bytes;
+
+/**
+ * Makes the copy: its time and the data folder's size unpacked (when `du` could tell), or
+ * undefined when a copy was already there.
+ */
+async function fillCopy(docker: Docker, name: string, o: { home: string; entry: PhysicalEntry; image: string }): Promise<{ ms: number; unpacked?: number } | undefined> {
   const labels = await copyLabels(docker, name);
   if (labels && isCopyOf(labels, o.entry)) return undefined;
   if (labels) await removeCopy(docker, name);
@@ -149,13 +182,15 @@ async function fillCopy(docker: Docker, name: string, o: { home: string; entry: 
     Labels: { [LABEL.role]: COPY_ROLE, [COPY_LABEL.key]: o.entry.meta.key, [COPY_LABEL.sha256]: o.entry.meta.sha256, [COPY_LABEL.home]: homeId(o.home) },
   });
   // A container that is created, filled through the archive endpoint, then started only to
-  // write the completion mark: a copy without the mark is never used.
+  // write the completion mark (a copy without the mark is never used) and say what the copy
+  // takes (`du` in KiB; a `du` that fails costs only the measure).
   let container: Docker.Container | undefined;
   let failed: unknown;
+  let unpacked: number | undefined;
   try {
     container = await docker.createContainer({
       Image: o.image,
-      Entrypoint: ['/bin/sh', '-c', `printf %s "$1" > /copy/${MARK}`, 'sh', o.entry.meta.sha256],
+      Entrypoint: ['/bin/sh', '-c', `printf %s "$1" > /copy/${MARK} || exit 1; du -sk /copy 2>/dev/null || true`, 'sh', o.entry.meta.sha256],
       Cmd: [],
       Labels: { [LABEL.role]: FILL_ROLE, [COPY_LABEL.key]: o.entry.meta.key },
       HostConfig: { NetworkMode: 'none', Mounts: [{ Type: 'volume', Source: name, Target: '/copy' }] },
@@ -165,6 +200,8 @@ async function fillCopy(docker: Docker, name: string, o: { home: string; entry: 
     await container.start();
     const { StatusCode } = await container.wait() as { StatusCode?: number };
     if (StatusCode !== 0) throw new Error(`writing the completion mark failed (exit ${StatusCode})`);
+    const du = (await lastLogLines(docker, container.id, 5)).map((l) => /^(\d+)\s+\/copy\s*$/.exec(l)).find(Boolean);
+    if (du) unpacked = Number(du[1]) * 1024;
   } catch (e) {
     failed = e;
   } finally {
@@ -174,15 +211,16 @@ async function fillCopy(docker: Docker, name: string, o: { home: string; entry: 
     await removeCopy(docker, name); // once the container that held it is gone
     throw failed;
   }
-  return performance.now() - t0;
+  return { ms: performance.now() - t0, ...(unpacked !== undefined ? { unpacked } : {}) };
 }
 
 /**
- * Removes this REPRO_HOME's copies whose snapshot file is gone (pruned, or the cache cleared) and
- * those past the MAX_COPIES most recently used, copies of a REPRO_HOME of this host that was
- * deleted, and fill containers left by a process that stopped (created more than ten minutes ago).
+ * Removes this REPRO_HOME's copies whose snapshot file is gone (pruned, or the cache cleared),
+ * those past the most recently used that fit in `room` bytes unpacked (at most MAX_COPIES with
+ * `making`, the one about to be made), copies of a REPRO_HOME of this host that was deleted,
+ * and fill containers left by a process that stopped (created more than ten minutes ago).
  */
-async function pruneCopies(docker: Docker, home: string, making: string): Promise<void> {
+async function pruneCopies(docker: Docker, home: string, making: string | undefined, room: number): Promise<void> {
   const stale = Date.now() / 1000 - 600;
   const fills = await docker.listContainers({ all: true, filters: { label: [`${LABEL.role}=${FILL_ROLE}`] } });
   for (const c of fills) {
@@ -191,14 +229,16 @@ async function pruneCopies(docker: Docker, home: string, making: string): Promis
   }
   const { Volumes } = await docker.listVolumes({ filters: { label: [`${LABEL.role}=${COPY_ROLE}`] } });
   const host = `${os.hostname()}:`;
-  /** This REPRO_HOME's copies with their file, and when that file was last used. */
-  const kept: { name: string; used: number }[] = [];
+  /** This REPRO_HOME's copies with their file, when that file was last used, and their size. */
+  const kept: { name: string; used: number; bytes: number }[] = [];
   for (const v of Volumes ?? []) {
     const key = v.Labels?.[COPY_LABEL.key] ?? '';
     const owner = v.Labels?.[COPY_LABEL.home] ?? '';
     if (owner === homeId(home)) {
       const entry = /^[0-9a-f]{64}$/.test(key) ? lookupPhysical(home, key, { touch: false }) : undefined;
-      if (entry) { if (v.Name !== making) kept.push({ name: v.Name, used: fs.statSync(entry.file, { throwIfNoEntry: false })?.mtimeMs ?? 0 }); }
+      if (entry) {
+        if (v.Name !== making) kept.push({ name: v.Name, used: fs.statSync(entry.file, { throwIfNoEntry: false })?.mtimeMs ?? 0, bytes: unpackedSize(entry.meta) });
+      }
       else if (!filling.has(v.Name)) await removeCopy(docker, v.Name);
     } else if (owner.startsWith(host) && !fs.existsSync(owner.slice(host.length)) && !filling.has(v.Name)) {
       await removeCopy(docker, v.Name); // that REPRO_HOME was deleted
@@ -207,7 +247,12 @@ async function pruneCopies(docker: Docker, home: string, making: string): Promis
   // The most recently used ones only, beside the one being made: each takes its unpacked size
   // on the engine's disk.
   kept.sort((a, b) => b.used - a.used);
-  for (const c of kept.slice(MAX_COPIES - 1)) if (!filling.has(c.name)) await removeCopy(docker, c.name);
+  let count = making ? 1 : 0;
+  let total = 0;
+  for (const c of kept) {
+    total += c.bytes;
+    if ((++count > MAX_COPIES || total > room) && !filling.has(c.name)) await removeCopy(docker, c.name);
+  }
 }
 
 /** The volumes of the copies this REPRO_HOME made on the engine. */

@@ -61,6 +61,11 @@ export interface PhysicalMeta {
   fingerprints: VerifyReport['fingerprints'];
   /** Where the data came from (shown by the cache's listing). */
   origin?: CacheMeta['origin'];
+  /**
+   * The data folder's size unpacked (what an engine's copy of it takes), measured when the
+   * first copy was made (engineCopy.ts): the copies' share of the cache size is counted in it.
+   */
+  unpackedBytes?: number;
 }
 
 function paths(home: string, key: string): { tar: string; meta: string } {
@@ -73,6 +78,8 @@ export interface PhysicalEntry {
   file: string;
   /** Removes the entry (a damaged one). */
   remove(): void;
+  /** Writes the data folder's unpacked size into the meta (PhysicalMeta.unpackedBytes). */
+  recordUnpacked(bytes: number): void;
 }
 
 /** The entry, if complete and of this format; touched (unless told not to) so that pruning keeps what is used. */
@@ -89,7 +96,23 @@ export function lookupPhysical(home: string, key: string, o: { touch?: boolean }
   if (o.touch !== false) {
     try { fs.utimesSync(p.tar, now, now); fs.utimesSync(p.meta, now, now); } catch { /* pruned meanwhile: the check fails */ }
   }
-  return { meta, file: p.tar, remove: () => { fs.rmSync(p.meta, { force: true }); fs.rmSync(p.tar, { force: true }); } };
+  return {
+    meta, file: p.tar,
+    remove: () => { fs.rmSync(p.meta, { force: true }); fs.rmSync(p.tar, { force: true }); },
+    recordUnpacked: (bytes) => {
+      // A new file renamed over the meta, with the meta's time kept: it orders the pruning.
+      const tmp = `${p.meta}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+      try {
+        const st = fs.statSync(p.meta);
+        meta.unpackedBytes = bytes;
+        fs.writeFileSync(tmp, JSON.stringify(meta), { mode: 0o600 });
+        fs.renameSync(tmp, p.meta);
+        fs.utimesSync(p.meta, st.atime, st.mtime);
+      } catch {
+        fs.rmSync(tmp, { force: true }); // pruned meanwhile: nothing to record it in
+      }
+    },
+  };
 }
 
 /**

@@ -18,6 +18,7 @@ import { serviceKind } from '../manifest/catalogue';
 import type { Manifest } from '../manifest/schema';
 import { splitTypeVersion } from '../manifest/versions';
 import { sourceIdentity } from './clone';
+import { DEFAULT_CACHE_BYTES } from './cacheSize';
 import { seedFromEngineCopy, startEngineCopy, type CopyOutcome } from './engineCopy';
 import type { SecretLookup } from './liveSource';
 import { checkPhysical, lookupPhysical, physicalKey, settingsOf, type PhysicalMeta } from './physicalSnapshot';
@@ -44,6 +45,8 @@ export interface SeedOptions {
   engineCopy?: boolean;
   /** What becomes of that copy, later (default: `log`). */
   onEngineCopy?: (message: string) => void;
+  /** The data cache's size, which bounds the engine's copies too (cacheSize.ts; default 2 GB). */
+  cacheBytes?: number;
 }
 
 /** Whether a service's data would come from a SQL source (the only kind a physical snapshot serves). */
@@ -109,7 +112,7 @@ export async function seedFromPhysical(docker: Docker, o: SeedOptions): Promise<
   if (!failure) {
     log(`data folder from the ${name} (${(entry.meta.bytes / 1024 ** 2).toFixed(1)} MB, PostgreSQL ${entry.meta.pgMajor}, made ${entry.meta.createdAt}; checked and extracted in ${((performance.now() - t0) / 1000).toFixed(2)} s)`);
     // The engine had no copy of it: the next session of this data gets one.
-    if (o.engineCopy !== false) void startEngineCopy(docker, { home: o.home, entry, image: info.Image, log: o.onEngineCopy ?? log });
+    if (o.engineCopy !== false) void startEngineCopy(docker, { home: o.home, entry, image: info.Image, budget: o.cacheBytes ?? DEFAULT_CACHE_BYTES, log: o.onEngineCopy ?? log });
     return entry.meta;
   }
   await emptyVolume(docker, info.Image, volume.Name, labels, o.signal);

@@ -46,6 +46,8 @@ export interface EngineDepsOptions {
   log?: (message: string) => void;
   /** Whose scrubbing rules the data step uses (workspaceRules.ts; default: the incident's commit's). */
   rulesFrom?: RulesFrom;
+  /** The data cache's size, for the snapshots and the engine's copies (cacheSize.ts; default 2 GB). */
+  cacheBytes?: number;
 }
 
 export class ManifestAtCommitError extends Error {
@@ -170,7 +172,7 @@ export function engineDeps(o: EngineDepsOptions): ReproduceDeps {
           const meta = await seedFromPhysical(o.docker, {
             manifest, service: c.entry, containerId: id, root: wt, home: o.storage, key, log: (m) => progress(`${c.entry}: ${m}`),
             secrets: lookup, ...(time ? { pointInTime: time } : {}), ...(sig ? { signal: sig } : {}),
-            ...(o.log ? { onEngineCopy: o.log } : {}),
+            ...(o.log ? { onEngineCopy: o.log } : {}), ...(o.cacheBytes !== undefined ? { cacheBytes: o.cacheBytes } : {}),
           });
           if (meta) seeded.set(session, (seeded.get(session) ?? new Map<string, PhysicalMeta>()).set(c.entry, meta));
         },
@@ -222,7 +224,7 @@ export function engineDeps(o: EngineDepsOptions): ReproduceDeps {
       // The session was just created: whatever the app made in the database at its start goes.
       root, home: o.storage, key, signal, progress, selfHealthCheck: o.selfHealthCheck, replace: true,
       secrets: lookup, ...(o.sourceNetwork ? { sourceNetwork: o.sourceNetwork } : {}), ...(time ? { pointInTime: time } : {}),
-      ...(o.log ? { onEngineCopy: o.log } : {}),
+      ...(o.log ? { onEngineCopy: o.log } : {}), ...(o.cacheBytes !== undefined ? { cacheBytes: o.cacheBytes } : {}),
     }).catch((e: unknown) => { throw explain(e, commitManifest); });
     return r ? { snapshot: r.snapshot, rules: r.rules, ...(o.rulesFrom === 'workspace' ? { rulesFrom: 'workspace' as const } : {}) } : undefined;
   }

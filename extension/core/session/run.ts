@@ -29,6 +29,8 @@ export interface RunOptions {
   log?: (message: string) => void;
   /** Whose scrub rules the data step uses (default: the incident's commit's). */
   rulesFrom?: RulesFrom;
+  /** The data cache's size (cacheSize.ts; default 2 GB). */
+  cacheBytes?: number;
 }
 
 export interface RunResult {
@@ -44,6 +46,7 @@ export async function runReproduction(o: RunOptions): Promise<RunResult> {
     ...(o.incident.time ? { incidentTime: o.incident.time } : {}),
     ...(o.secrets ? { secrets: o.secrets } : {}), ...(o.sourceNetwork ? { sourceNetwork: o.sourceNetwork } : {}),
     ...(o.log ? { log: o.log } : {}), ...(o.rulesFrom ? { rulesFrom: o.rulesFrom } : {}),
+    ...(o.cacheBytes !== undefined ? { cacheBytes: o.cacheBytes } : {}),
   });
   const { receipt, stack } = await reproduce(o.incident, deps, {
     session: o.session, clone: o.repo.root,
