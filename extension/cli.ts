@@ -106,7 +106,7 @@ export async function main(argv: string[], io: Io = processIo(), signal: AbortSi
       }
       case 'plan': {
         const { values, positionals } = parse(rest, { json: { type: 'boolean' }, name: { type: 'string' }, source: { type: 'string' } });
-        return planCommand(io, dirOf(io, positionals), {
+        return await planCommand(io, dirOf(io, positionals), {
           json: Boolean(values.json),
           ...(typeof values.name === 'string' ? { name: values.name } : {}),
           ...(typeof values.source === 'string' ? { source: values.source } : {}),

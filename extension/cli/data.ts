@@ -138,7 +138,7 @@ export async function dataCacheCommand(io: Io, flags: { clear: boolean }): Promi
   for (const e of entries) io.out(`  ${describeCacheEntry(e)}`);
   if (engine) {
     const copies = await listEngineCopies(engine.docker, home);
-    io.out(`engine: ${counted(copies.length, 'copy', 'copies')} of a data folder${copies.length ? ` (${copies.join(', ')})` : ''} (the least recently used go past ${formatBytes(size.bytes)} unpacked, or past ${MAX_COPIES})`);
+    io.out(`engine: ${counted(copies.length, 'copy', 'copies')} of a data folder${copies.length ? ` (${copies.join(', ')})` : ''} (the least recently used go past ${formatBytes(size.bytes)} unpacked or ${MAX_COPIES} copies)`);
   } else {
     io.out(`engine: not checked (${engineProblem})`);
   }

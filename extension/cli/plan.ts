@@ -2,6 +2,8 @@ import * as path from 'node:path';
 import { hasErrors } from '../core/manifest/diagnostics';
 import { readProject } from '../core/manifest/project';
 import { planSession, SESSION_ID, type Plan } from '../core/stack/plan';
+import { listSessions } from '../core/stack/teardown';
+import { cliEngine } from './engine';
 import { CliError, EXIT } from './exitCodes';
 import { printDiagnostics, summary, type Io } from './output';
 
@@ -11,8 +13,15 @@ export interface PlanFlags {
   source?: string;
 }
 
-/** repro plan [dir]: what a reproduction would create, without creating anything. */
-export function planCommand(io: Io, dir: string, flags: PlanFlags): number {
+/** How long plan waits for the engine to say whether the session's name is taken. */
+const ENGINE_CHECK_MS = 3000;
+
+/**
+ * repro plan [dir]: what a reproduction would create, without creating anything. It needs no
+ * engine; when one answers, a session already running under the plan's name is pointed out,
+ * since `repro up` would refuse it.
+ */
+export async function planCommand(io: Io, dir: string, flags: PlanFlags): Promise<number> {
   const p = readProject(dir);
   if (p.origin === 'none') throw new CliError(`No repro.yaml in ${dir}, and nothing to import.`, EXIT.noInput);
   if (!p.manifest || hasErrors(p.diagnostics)) {
@@ -25,7 +34,27 @@ export function planCommand(io: Io, dir: string, flags: PlanFlags): number {
   const plan = planSession(p.manifest, { session, sourceDir: path.resolve(flags.source ?? dir) });
   if (flags.json) io.out(JSON.stringify(plan, null, 2));
   else io.out(renderPlan(plan));
+  const taken = await sessionOnEngine(session);
+  if (taken) io.err(`note: a session named "${session}" already exists on the engine (${taken}): repro up would refuse this plan. End it (repro down ${session}) or pick another name (--name).`);
   return EXIT.ok;
+}
+
+/** The state of the session `name` on the engine, if it is there; nothing when no engine answers in time. */
+async function sessionOnEngine(name: string): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ENGINE_CHECK_MS); });
+  const check = (async () => {
+    const { docker } = await cliEngine();
+    const s = (await listSessions(docker)).find((x) => x.session === name);
+    if (!s) return undefined;
+    const states = [...new Set(s.containers.map((c) => c.state))];
+    return `${s.containers.length} container(s)${states.length ? `: ${states.join(', ')}` : ''}`;
+  })().catch(() => undefined);
+  try {
+    return await Promise.race([check, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function renderPlan(plan: Plan): string {

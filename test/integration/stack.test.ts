@@ -661,6 +661,14 @@ test('a session that crashed part-way is listed, refuses a second start under it
     assert.ok(again.error instanceof SessionExistsError, `expected SessionExistsError, got ${String(again.error)}`);
     assert.match(again.error.message, new RegExp(`A session named "${session}" already exists on this engine\\. Stop it first \\(repro down ${session}\\)`));
     assert.deepEqual(await labelled(session), left);
+    // repro plan under that name points it out (and still prints the plan).
+    const planned = await runCli(SAMPLE, 'plan', '--name', session);
+    assert.equal(planned.code, 0, planned.err);
+    assert.match(planned.out, new RegExp(`^session ${session} \\(project shop\\)`));
+    assert.match(planned.err, new RegExp(`note: a session named "${session}" already exists on the engine \\(4 container\\(s\\): [a-z, ]*created[a-z, ]*\\): repro up would refuse this plan\\. End it \\(repro down ${session}\\)`));
+    const free = await runCli(SAMPLE, 'plan', '--name', `${session}-free`);
+    assert.equal(free.code, 0, free.err);
+    assert.doesNotMatch(free.err, /note:/, 'a free name is not pointed out');
 
     assert.deepEqual(await removeSession(engine(), session), { containers: 4, networks: 2, volumes: 2 });
     await assertNothingLeft(session);
