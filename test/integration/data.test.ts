@@ -28,7 +28,7 @@ import { JOB_ROLE } from '../../extension/core/data/engineJobs';
 import { pgTarget, psqlRows } from '../../extension/core/data/pg';
 import { RestoreError, restoreSql } from '../../extension/core/data/restore';
 import { startScrubAhead } from '../../extension/core/data/scrubAhead';
-import { lookupCache } from '../../extension/core/data/cache';
+import { cacheKey, listCache, lookupCache, openCacheWriter, serialSummary } from '../../extension/core/data/cache';
 import { VerifyError } from '../../extension/core/data/verify';
 import { deriveKey } from '../../extension/core/data/rules';
 import type { Manifest } from '../../extension/core/manifest/schema';
@@ -468,8 +468,15 @@ describe('the sample shop, cloned from "production" into a session', () => {
       });
       const steps: string[] = [];
       // A home of its own: scrubbed, not served from the cache, so the tables' progress shows.
-      const r = await cloneData(engine(), m, stack, { root: dir, home: path.join(dir, 'home'), keepPhysical: false, key: KEY, replace: true, progress: (msg) => steps.push(msg) });
+      // It holds an older snapshot, and the cache's size has no room for it beside the new one.
+      const home = path.join(dir, 'home');
+      const old = openCacheWriter(home, cacheKey({ source: 'dump:old', plan: 'rules-0', pgMajor: 15 }));
+      await new Promise<void>((resolve, reject) => Readable.from([Buffer.alloc(200_000, 'x')]).pipe(old.stream).on('finish', resolve).on('error', reject));
+      await old.commit({ snapshot: 'a'.repeat(64), rules: 'rules-0', pgMajor: 15, summary: serialSummary({ tables: new Map(), fingerprints: new Map(), bytesIn: 1, bytesOut: 1 }), verified: { columns: 0, values: 0, leaks: [], skipped: [], short: 0 } });
+      const r = await cloneData(engine(), m, stack, { root: dir, home, keepPhysical: false, key: KEY, replace: true, cacheBytes: 1024, progress: (msg) => steps.push(msg) });
       assert.ok(r);
+      assert.ok(steps.includes('db: the data cache is kept within 1.0 KB (repro.data.cacheSize): 1 least recently used snapshot removed'), steps.join('\n'));
+      assert.deepEqual(listCache(home).map((e) => e.key), [r.services[0]!.kind === 'postgresql' ? r.services[0]!.result.cacheKey : ''], 'the new snapshot is kept, the old one gone');
       // Every table is said once done, however fast (the count while it goes is throttled).
       for (const [table, rows] of [['customers', 200], ['orders', 542], ['order_items', 1325]] as const) {
         assert.ok(steps.includes(`db: public.${table}: ${rows} rows`), steps.join('\n'));

@@ -39,7 +39,7 @@ import { LABEL } from '../stack/labels';
 import type { RunningStack } from '../stack/up';
 import { DEFAULT_CACHE_BYTES } from './cacheSize';
 import { startEngineCopy } from './engineCopy';
-import { cacheKey, lookupCache, openCacheWriter, pruneCache, serialSummary, summaryOf, type CacheWriter } from './cache';
+import { cacheKey, counted, formatBytes, lookupCache, openCacheWriter, pruneCache, serialSummary, summaryOf, type CacheWriter } from './cache';
 import { decodeCopyText } from './copyText';
 import { createScrubber } from './dumpScrubber';
 import { DataSourceError, dumpIdentity, fileSha256, openDumpSource, resolveInside, type OpenedSql } from './dumpSource';
@@ -418,7 +418,11 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
         o.onStep?.(`no physical snapshot kept (the next reproduction restores the SQL snapshot): ${(e as Error).message}`);
       }
     }
-    if (key) pruneCache(o.home, o.cacheBytes ?? DEFAULT_CACHE_BYTES, [key, ...(physical ? [physical] : [])]);
+    if (key) {
+      const budget = o.cacheBytes ?? DEFAULT_CACHE_BYTES;
+      const removed = pruneCache(o.home, budget, [key, ...(physical ? [physical] : [])]);
+      if (removed.length) o.onStep?.(`the data cache is kept within ${formatBytes(budget)} (repro.data.cacheSize): ${counted(removed.length, 'least recently used snapshot')} removed`);
+    }
     return {
       service: o.service, snapshot, rules: plan.identity, cached: Boolean(hit), ...(hit ? { from: 'sql' as const } : {}), ...(key ? { cacheKey: key } : {}),
       ...(physical && lookupPhysical(o.home, physical, { touch: false }) ? { physicalKey: physical } : {}),
