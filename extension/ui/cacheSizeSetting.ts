@@ -4,8 +4,9 @@ import * as vscode from 'vscode';
 import { CACHE_SIZE_SETTING, cacheSize, CacheSizeError, DEFAULT_CACHE_BYTES } from '../core/data/cacheSize';
 import { formatBytes } from '../core/data/cache';
 
+/** Read once per reproduction: a bad value warns once, whatever the retries. */
 export function dataCacheBytes(log: { warn(message: string): void }): number {
-  const value = vscode.workspace.getConfiguration('repro.data').get<string>('cacheSize') ?? '';
+  const value = vscode.workspace.getConfiguration().get<string>(CACHE_SIZE_SETTING) ?? '';
   try {
     // Not the environment: REPRO_DATA_CACHE_SIZE is the command line's form of this setting.
     return cacheSize(value, {}).bytes;

@@ -82,15 +82,16 @@ export async function reproduceIncident(deps: ReproduceDeps, incident: Incident,
     // the manifest names are read now (they never leave this process).
     const secrets = await readSourceSecrets(deps.secrets, manifest);
     let rulesFrom = vscode.workspace.getConfiguration('repro.data').get<RulesFrom>('rulesFrom') === 'workspace' ? 'workspace' as const : 'incident' as const;
+    const cacheBytes = dataCacheBytes(deps.log);
     // Once more, with the checkout's rules, when the user asks so after the commit's fell short.
-    while (await run(deps, incident, repo, session, home, conn, secrets, rulesFrom) === 'retry with workspace rules') rulesFrom = 'workspace';
+    while (await run(deps, incident, repo, session, home, conn, secrets, rulesFrom, cacheBytes) === 'retry with workspace rules') rulesFrom = 'workspace';
   } finally {
     running.delete(session);
   }
 }
 
 async function run(
-  deps: ReproduceDeps, incident: Incident, repo: Repository, session: string, home: string, conn: Awaited<ReturnType<EngineProvider['get']>>, secrets: Map<string, string>, rulesFrom: RulesFrom,
+  deps: ReproduceDeps, incident: Incident, repo: Repository, session: string, home: string, conn: Awaited<ReturnType<EngineProvider['get']>>, secrets: Map<string, string>, rulesFrom: RulesFrom, cacheBytes: number,
 ): Promise<'retry with workspace rules' | undefined> {
   // The progress closes when the run ends; what follows (success or error) is its own message.
   const outcome: { ok: RunResult } | { error: unknown } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Repro: reproducing ${incident.id}`, cancellable: true }, async (progress, token) => {
@@ -105,7 +106,7 @@ async function run(
     };
     try {
       return { ok: await runReproduction({ incident, repo, docker: conn.docker, selfHealthCheck: selfHealthCheck(conn), home, session, signal: abort.signal, onEvent, secrets: (name) => secrets.get(name),
-        log: (m) => deps.log.info(`[reproduce ${incident.id}] ${m}`), rulesFrom, cacheBytes: dataCacheBytes(deps.log) }) };
+        log: (m) => deps.log.info(`[reproduce ${incident.id}] ${m}`), rulesFrom, cacheBytes }) };
     } catch (e) {
       return { error: e as unknown };
     } finally {

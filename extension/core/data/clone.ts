@@ -37,7 +37,7 @@ import { splitTypeVersion } from '../manifest/versions';
 import { waitReady } from '../stack/health';
 import { LABEL } from '../stack/labels';
 import type { RunningStack } from '../stack/up';
-import { DEFAULT_CACHE_BYTES } from './cacheSize';
+import { CACHE_SIZE_SETTING, DEFAULT_CACHE_BYTES } from './cacheSize';
 import { startEngineCopy } from './engineCopy';
 import { cacheKey, counted, formatBytes, lookupCache, openCacheWriter, pruneCache, serialSummary, summaryOf, type CacheWriter } from './cache';
 import { decodeCopyText } from './copyText';
@@ -195,6 +195,8 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
   if (!('dump' in spec.source) && !('live' in spec.source)) {
     throw new CloneError(o.service, `Service ${o.service} is PostgreSQL: its data source must be a dump or a live database.`);
   }
+  /** Bounds the snapshots kept here and the engine's copies of them. */
+  const budget = o.cacheBytes ?? DEFAULT_CACHE_BYTES;
   const entry = stack(o.stack, o.service);
   const timings: CloneResult['timings'] = [];
   const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
@@ -412,16 +414,15 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
         });
         const entry = o.engineCopy !== false ? lookupPhysical(o.home, keep) : undefined;
         const log = o.onEngineCopy ?? o.onStep;
-        if (entry) void startEngineCopy(docker, { home: o.home, entry, image: container.Image, budget: o.cacheBytes ?? DEFAULT_CACHE_BYTES, ...(log ? { log } : {}) });
+        if (entry) void startEngineCopy(docker, { home: o.home, entry, image: container.Image, budget, ...(log ? { log } : {}) });
       } catch (e) {
         if (signal?.aborted) throw signal.reason ?? e;
         o.onStep?.(`no physical snapshot kept (the next reproduction restores the SQL snapshot): ${(e as Error).message}`);
       }
     }
     if (key) {
-      const budget = o.cacheBytes ?? DEFAULT_CACHE_BYTES;
       const removed = pruneCache(o.home, budget, [key, ...(physical ? [physical] : [])]);
-      if (removed.length) o.onStep?.(`the data cache is kept within ${formatBytes(budget)} (repro.data.cacheSize): ${counted(removed.length, 'least recently used snapshot')} removed`);
+      if (removed.length) o.onStep?.(`the data cache is kept within ${formatBytes(budget)} (${CACHE_SIZE_SETTING}): ${counted(removed.length, 'least recently used snapshot')} removed`);
     }
     return {
       service: o.service, snapshot, rules: plan.identity, cached: Boolean(hit), ...(hit ? { from: 'sql' as const } : {}), ...(key ? { cacheKey: key } : {}),
