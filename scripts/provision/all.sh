@@ -2,7 +2,7 @@
 # Provisions everything the integration and end-to-end tests need, reusing what is there:
 #   1. the Debian packages any step is missing, in ONE apt-get run (so no two apt runs race);
 #   2. engine.sh   a Docker Engine API that answers (starts dockerd if needed; left running);
-#   3. images.sh   postgres:15 redis:7 node:20 busybox:latest   } in parallel
+#   3. images.sh   postgres:15 redis:7 node:20 python:3.11 busybox:latest   } in parallel
 #      vscode.sh   Node 24 + code-server + Chromium              }
 # Ends with one summary line; exits non-zero, naming the failed step, if anything fails.
 #   bash scripts/provision/all.sh

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the images the tests use exist on the engine, under their official names:
-#   postgres:15   redis:7   node:20   busybox:latest   busybox:1.36.1 (the sessions' gateway)
+#   postgres:15   redis:7   node:20   python:3.11   busybox:latest   busybox:1.36.1 (the sessions' gateway)
 #
 #   bash scripts/provision/images.sh              (idempotent; seconds when all are there)
 #   bash scripts/provision/images.sh --apt-deps   print the Debian packages it needs
@@ -18,7 +18,9 @@
 #                        ldd lists, npm; the official image's entrypoint        120 MB   ~3 s
 #        postgres:15     mmdebstrap minbase bookworm + postgresql-15 (no LLVM JIT) 211 MB ~55 s
 #        redis:7         mmdebstrap minbase bookworm + redis-server (7.0)         87 MB  ~35 s
-#      The two mmdebstrap runs go in parallel; their rootfs tarballs (and .debs) are cached
+#        python:3.11     mmdebstrap minbase bookworm + python3 (3.11) and
+#                        python3-debugpy (the Python debugger Repro starts)       ~70 MB ~35 s
+#      The mmdebstrap runs go in parallel; their rootfs tarballs (and .debs) are cached
 #      in REPRO_IMAGE_CACHE, so rebuilding an image later takes seconds.
 #      Shortcut: where repro-test/postgres:15 / repro-test/redis:7 exist (a machine warmed up
 #      with the engine recipe), they serve as the base instead of a fresh mmdebstrap.
@@ -32,7 +34,7 @@
 # Env (mostly for testing this script without touching the real tags/cache):
 #   REPRO_IMAGE_PREFIX   prefix for every tag, e.g. "scratch/" -> scratch/postgres:15 (default "")
 #   REPRO_IMAGE_CACHE    rootfs/.deb cache (default /var/cache/repro-images)
-#   REPRO_IMAGES         which images (default "busybox gateway node postgres redis")
+#   REPRO_IMAGES         which images (default "busybox gateway node postgres redis python")
 #   REPRO_IMAGE_REUSE=0  do not use the repro-test/* shortcut
 #   REPRO_IMAGE_PULL=0   do not try docker pull
 #   REPRO_PULL_TIMEOUT   seconds (default 15)
@@ -46,7 +48,7 @@ die() { echo "images: ERROR: $*" >&2; exit 1; }
 
 PREFIX=${REPRO_IMAGE_PREFIX:-}
 CACHE=${REPRO_IMAGE_CACHE:-/var/cache/repro-images}
-WANT=${REPRO_IMAGES:-busybox gateway node postgres redis}
+WANT=${REPRO_IMAGES:-busybox gateway node postgres redis python}
 REUSE=${REPRO_IMAGE_REUSE:-1}
 PULL=${REPRO_IMAGE_PULL:-1}
 PULL_TIMEOUT=${REPRO_PULL_TIMEOUT:-15}
@@ -80,7 +82,8 @@ tag_of() { # short name -> official tag
     node) echo "${PREFIX}node:$NODE_MAJOR" ;;
     postgres) echo "${PREFIX}postgres:15" ;;
     redis) echo "${PREFIX}redis:7" ;;
-    *) die "unknown image '$1' in REPRO_IMAGES (known: busybox gateway node postgres redis)" ;;
+    python) echo "${PREFIX}python:3.11" ;;
+    *) die "unknown image '$1' in REPRO_IMAGES (known: busybox gateway node postgres redis python)" ;;
   esac
 }
 
@@ -205,6 +208,14 @@ make_redis_tar() {
     --customize-hook='mkdir -p "$1"/data && chroot "$1" chown redis:redis /data'
 }
 
+make_python_tar() { # python-is-python3: `python` as in the official image
+  mmdeb python-3.11 python3,python-is-python3,python3-debugpy
+}
+
+# The version each mmdebstrap-built image is tagged with, and the packages it is made of.
+mm_version() { case $1 in postgres) echo 15 ;; redis) echo 7 ;; python) echo 3.11 ;; esac; }
+mm_what() { case $1 in postgres) echo postgresql-15 ;; redis) echo redis-server ;; python) echo python3 + python3-debugpy ;; esac; }
+
 write_postgres_entrypoint() { # minimal re-implementation of docker-library/postgres's entrypoint
   cat > "$1" <<'EOS'
 #!/usr/bin/env bash
@@ -279,11 +290,18 @@ EOS
 # BuildKit needed; metadata plus one 3 KB layer). `docker import` alone cannot set STOPSIGNAL.
 finish_image() { # NAME BASE TAG
   local name=$1 base=$2 tag=$3 d; d=$(mktemp -d)
-  "write_${name}_entrypoint" "$d/docker-entrypoint.sh"; chmod 755 "$d/docker-entrypoint.sh"
+  # The official python image has no entrypoint: its CMD is the interpreter.
+  [ "$name" = python ] || { "write_${name}_entrypoint" "$d/docker-entrypoint.sh"; chmod 755 "$d/docker-entrypoint.sh"; }
   {
     echo "FROM $base"
-    echo "COPY docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh"
-    if [ "$name" = postgres ]; then
+    [ "$name" = python ] || echo "COPY docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh"
+    if [ "$name" = python ]; then
+      cat <<'EOF'
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+ENV LANG=C.UTF-8 PYTHON_VERSION=3.11
+CMD ["python3"]
+EOF
+    elif [ "$name" = postgres ]; then
       cat <<'EOF'
 ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 ENV LANG=C.UTF-8 PG_MAJOR=15 PGDATA=/var/lib/postgresql/data
@@ -301,7 +319,7 @@ EXPOSE 6379
 CMD ["redis-server"]
 EOF
     fi
-    echo 'ENTRYPOINT ["docker-entrypoint.sh"]'
+    [ "$name" = python ] || echo 'ENTRYPOINT ["docker-entrypoint.sh"]'
     echo "LABEL $LABEL"
   } > "$d/Dockerfile"
   DOCKER_BUILDKIT=0 docker build -q -t "$tag" "$d" >"$CACHE/logs/build-$name.log" 2>&1 \
@@ -334,13 +352,13 @@ stop_builds() { # on an early exit, don't leave mmdebstrap runs behind
 }
 trap stop_builds EXIT
 for n in "${todo[@]}"; do
-  case $n in postgres|redis) ;; *) continue ;; esac
-  short=${n}:$([ "$n" = postgres ] && echo 15 || echo 7)
+  case $n in postgres|redis|python) ;; *) continue ;; esac
+  short=$n:$(mm_version "$n")
   if [ "$REUSE" = 1 ] && have "repro-test/$short"; then base[$n]="repro-test/$short"; continue; fi
   if [ ! -s "$CACHE/$n-${short#*:}.tar" ]; then
     command -v mmdebstrap >/dev/null || apt_install "${APT_PKGS[@]}"
     [ -s "$CACHE/sources.list" ] || debian_sources
-    say "$(tag_of "$n"): mmdebstrap bookworm + $([ "$n" = postgres ] && echo postgresql-15 || echo redis-server) (log $CACHE/logs/mmdebstrap-$n-${short#*:}.log)"
+    say "$(tag_of "$n"): mmdebstrap bookworm + $(mm_what "$n") (log $CACHE/logs/mmdebstrap-$n-${short#*:}.log)"
     ( "make_${n}_tar" ) & pid[$n]=$!
   fi
 done
@@ -355,13 +373,13 @@ done
 
 fail=0
 for n in "${todo[@]}"; do
-  case $n in postgres|redis) ;; *) continue ;; esac
+  case $n in postgres|redis|python) ;; *) continue ;; esac
   t=$(tag_of "$n"); s=$(date +%s.%N)
   if [ -n "${pid[$n]:-}" ]; then
     wait "${pid[$n]}" || { echo "images: ERROR: mmdebstrap for $t failed (log $CACHE/logs/)" >&2; fail=1; continue; }
   fi
   if [ -z "${base[$n]:-}" ]; then
-    tar=$CACHE/$n-$([ "$n" = postgres ] && echo 15 || echo 7).tar
+    tar=$CACHE/$n-$(mm_version "$n").tar
     base[$n]="repro-provision-tmp/$n:$$"
     docker import "$tar" "${base[$n]}" >/dev/null
     from="$([ -n "${pid[$n]:-}" ] && echo "a fresh" || echo "the cached") rootfs $tar"

@@ -13,6 +13,7 @@ import { relationshipGraph, startWaves, targetName } from '../manifest/graph';
 import type { App, Manifest, Service } from '../manifest/schema';
 import { splitTypeVersion } from '../manifest/versions';
 import { formatPublish, LABEL, sessionLabels } from './labels';
+import { pythonDebugStart, startsOwnDebugpy } from './pythonDebug';
 
 export interface PlannedPort {
   /** The app the port leads to. */
@@ -227,14 +228,21 @@ function planApp(
   const workingDir = a.root && a.root !== '.' ? `${remoteRoot}/${a.root.replace(/^\.\/|\/$/g, '')}` : remoteRoot;
   const env: Record<string, string> = { ...relationshipEnv(a, m), ...stringEnv(a.env) };
   if (a.port) env.PORT = String(a.port);
+  let prelude = '';
   if (a.debug) {
     const protocol = a.debug.protocol ?? runtime?.debug.protocol;
-    // The inspector must listen on all interfaces inside the container to be published.
+    // The debugger must listen on all interfaces inside the container to be published.
     if (protocol === 'inspector' && (type === 'nodejs' || type === 'node')) {
       env.NODE_OPTIONS = [env.NODE_OPTIONS, `--inspect=0.0.0.0:${a.debug.port}`].filter(Boolean).join(' ');
     }
+    if (protocol === 'debugpy' && type === 'python' && !startsOwnDebugpy(a.run)) {
+      const start = pythonDebugStart(a.debug.port);
+      Object.assign(env, start.env);
+      prelude = `${start.prelude} && `;
+    }
   }
-  const command = a.build ? `${a.build} && exec ${a.run}` : `exec ${a.run}`;
+  // The build step (pip install, say) runs without the debugger: only `run` gets it.
+  const command = `${a.build ? `${a.build} && ` : ''}${prelude}exec ${a.run}`;
   return {
     name: `${prefix}-${name}`,
     entry: name,
