@@ -54,7 +54,12 @@ export async function dataCloneCommand(io: Io, dir: string, flags: { service?: s
   const m = manifestOf(io, dir);
   let services = Object.entries(m.services ?? {}).filter(([, s]) => s.data);
   if (flags.service) {
-    if (!m.services?.[flags.service]) throw new CliError(`no service "${flags.service}" in repro.yaml: ${Object.keys(m.services ?? {}).join(', ')}`, EXIT.usage);
+    if (!m.services?.[flags.service]) {
+      const names = Object.keys(m.services ?? {}).join(', ') || 'none';
+      throw new CliError(m.apps?.[flags.service]
+        ? `"${flags.service}" is an app in repro.yaml, and data is cloned into a service (services: ${names})`
+        : `no service "${flags.service}" in repro.yaml (services: ${names})`, EXIT.usage);
+    }
     services = services.filter(([n]) => n === flags.service);
     if (!services.length) throw new CliError(`service "${flags.service}" declares no data source (services.${flags.service}.data.source)`, EXIT.usage);
   }
@@ -108,6 +113,8 @@ export function describeCacheEntry(e: CacheEntryInfo): string {
     e.origin ? `${e.origin.service}: ${e.origin.source}` : '',
     e.pgMajor !== undefined ? `PostgreSQL ${e.pgMajor}` : '',
     e.rows !== undefined ? `${counted(e.tables!, 'table')}, ${e.rows.toLocaleString('en')} rows` : '',
+    // The id receipts and the clone's progress give the data by.
+    e.snapshot ? `snapshot ${e.snapshot.slice(0, 12)}` : '',
   ].filter(Boolean).join(', ');
   return `${e.key.slice(0, 12)}  used ${used}  ${formatBytes(e.bytes).padStart(9)}  ${forms}${what ? `  (${what})` : ''}`;
 }

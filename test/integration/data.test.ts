@@ -475,7 +475,7 @@ describe('the sample shop, cloned from "production" into a session', () => {
       await old.commit({ snapshot: 'a'.repeat(64), rules: 'rules-0', pgMajor: 15, summary: serialSummary({ tables: new Map(), fingerprints: new Map(), bytesIn: 1, bytesOut: 1 }), verified: { columns: 0, values: 0, leaks: [], skipped: [], short: 0 } });
       const r = await cloneData(engine(), m, stack, { root: dir, home, keepPhysical: false, key: KEY, replace: true, cacheBytes: 1024, progress: (msg) => steps.push(msg) });
       assert.ok(r);
-      assert.ok(steps.includes('db: the data cache is kept within 1.0 KB (repro.data.cacheSize): 1 least recently used snapshot removed'), steps.join('\n'));
+      assert.ok(steps.includes('db: the data cache is kept within 1.0 KB (the repro.data.cacheSize setting, REPRO_DATA_CACHE_SIZE for the command line): 1 least recently used snapshot removed'), steps.join('\n'));
       assert.deepEqual(listCache(home).map((e) => e.key), [r.services[0]!.kind === 'postgresql' ? r.services[0]!.result.cacheKey : ''], 'the new snapshot is kept, the old one gone');
       // Every table is said once done, however fast (the count while it goes is throttled).
       for (const [table, rows] of [['customers', 200], ['orders', 542], ['order_items', 1325]] as const) {

@@ -25,18 +25,34 @@ test('repro validate: 0 and a summary for a valid manifest', async () => {
   assert.match(r.out, /valid: .*repro\.yaml: 1 app\(s\), 1 service\(s\); 0 errors, 0 warnings/);
 });
 
-test('repro validate: a data file that is not in the repository, or a path out of it, is a warning at its line', async () => {
+test('repro validate: a data file that is not in the project\'s folder, or a path out of it, is a warning at its line', async () => {
   const withData = (source: string) => MANIFEST.replace('type: "postgresql:15" }', `type: "postgresql:15", data: { source: ${source} } }`);
   const dir = writeFiles(tempDir(), { 'repro.yaml': withData('{ dump: data/prod.sql }') });
   fs.mkdirSync(path.join(dir, '.git'));
   const missing = await run(dir, 'validate');
   assert.equal(missing.code, 0, missing.err);
-  assert.match(missing.err, /^repro\.yaml:6:\d+: warning data-file \(services\.db\.data\.source\.dump\): the dump file "data\/prod\.sql" of service "db" is not in the repository/m);
+  assert.match(missing.err, /^repro\.yaml:6:\d+: warning data-file \(services\.db\.data\.source\.dump\): the dump file "data\/prod\.sql" of service "db" is not in the project's folder/m);
   assert.match(missing.out, /0 errors, 1 warning/);
   writeFiles(dir, { 'data/prod.sql': '-- a dump\n' });
   assert.match((await run(dir, 'validate')).out, /0 errors, 0 warnings/);
   fs.writeFileSync(path.join(dir, 'repro.yaml'), withData('{ dump: ../outside.sql }'));
-  assert.match((await run(dir, 'validate')).err, /warning data-file .*: the dump path "\.\.\/outside\.sql" of service "db" leads outside the repository/);
+  assert.match((await run(dir, 'validate')).err, /warning data-file .*: the dump path "\.\.\/outside\.sql" of service "db" leads outside the project's folder/);
+  // A project in a subfolder of its repository: its paths are relative to its repro.yaml, as
+  // the clone reads them.
+  const repo = tempDir();
+  fs.mkdirSync(path.join(repo, '.git'));
+  writeFiles(path.join(repo, 'shop'), { 'repro.yaml': withData('{ dump: data/prod.sql }'), 'data/prod.sql': '-- a dump\n' });
+  assert.match((await run(path.join(repo, 'shop'), 'validate')).out, /0 errors, 0 warnings/);
+});
+
+test('repro data clone: a service that is not there, or an app, is a usage error naming the services', async () => {
+  const dir = writeFiles(tempDir(), { 'repro.yaml': MANIFEST });
+  const app = await run(dir, 'data', 'clone', 'web');
+  assert.equal(app.code, 64);
+  assert.match(app.err, /"web" is an app in repro\.yaml, and data is cloned into a service \(services: db\)/);
+  const typo = await run(dir, 'data', 'clone', 'bd');
+  assert.equal(typo.code, 64);
+  assert.match(typo.err, /no service "bd" in repro\.yaml \(services: db\)/);
 });
 
 test('repro validate: 1 and compiler-style lines for an invalid one', async () => {
@@ -120,7 +136,7 @@ test('repro data cache lists the kept snapshots and what they hold; --clear remo
   try {
     const empty = await run(home, 'data', 'cache');
     assert.equal(empty.code, 0, empty.err);
-    assert.match(empty.out, /: 0 snapshots, 0\.0 KB/);
+    assert.match(empty.out, /: 0 snapshots, 0 B/);
     const summary = serialSummary({ tables: new Map([['public.customers', { rowsIn: 300, rowsOut: 300 }], ['public.orders', { rowsIn: 1000, rowsOut: 734 }]]), fingerprints: new Map(), bytesIn: 1, bytesOut: 1 });
     const key = cacheKey({ source: 'dump:abc', plan: 'rules-1', pgMajor: 15 });
     const w = openCacheWriter(home, key);
@@ -141,7 +157,7 @@ test('repro data cache lists the kept snapshots and what they hold; --clear remo
     assert.equal(bad.code, 64);
     assert.match(bad.err, /The variable REPRO_DATA_CACHE_SIZE is "lots", which is not a size: write a number and a unit, such as 500 MB, 2 GB or 20 GB/);
     delete process.env.REPRO_DATA_CACHE_SIZE;
-    assert.match(listed.out, new RegExp(`\\n {2}${key.slice(0, 12)} {2}used \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d +293\\.\\d KB {2}SQL {2}\\(db: the dump data/production\\.sql, PostgreSQL 15, 2 tables, 1,034 rows\\)\\n`));
+    assert.match(listed.out, new RegExp(`\\n {2}${key.slice(0, 12)} {2}used \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d +293\\.\\d KB {2}SQL {2}\\(db: the dump data/production\\.sql, PostgreSQL 15, 2 tables, 1,034 rows, snapshot a{12}\\)\\n`));
     assert.match(listed.out, /\nengine: not checked \(.+\)\n$/, 'without an engine the files are still listed');
 
     const cleared = await run(home, 'data', 'cache', '--clear');

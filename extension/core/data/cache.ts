@@ -263,11 +263,13 @@ export function pruneCache(home: string, maxBytes = DEFAULT_CACHE_BYTES, keep?: 
   return removed;
 }
 
-/** "812.3 MB", "1.2 GB": sizes of the cache as it is listed. */
+/** "812.3 MB", "1.2 GB": sizes of the cache as it is listed (parseByteSize reads them back). */
 export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
   if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
   if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(1)} GB`;
+  if (n < 1024 ** 4) return `${(n / 1024 ** 3).toFixed(1)} GB`;
+  return `${(n / 1024 ** 4).toFixed(1)} TB`;
 }
 
 /** "1 snapshot", "2 snapshots", "1 engine copy": counts in the cache's messages. */
@@ -289,6 +291,8 @@ export interface CacheEntryInfo {
   rows?: number;
   tables?: number;
   origin?: CacheMeta['origin'];
+  /** sha256 of the scrubbed SQL: the id a reproduction's receipt gives its data by. */
+  snapshot?: string;
 }
 
 /** The cache's entries, the most recently used first. Reads the metas only, never a snapshot. */
@@ -301,16 +305,18 @@ export function listCache(home: string): CacheEntryInfo[] {
     const base = path.join(cacheDir(home), key);
     const sql = read<CacheMeta>(`${base}.json`);
     // physicalSnapshot.ts writes it (PhysicalMeta); only what is shown is read.
-    const phys = read<{ pgMajor?: number; counts?: [string, number][]; origin?: CacheMeta['origin'] }>(`${base}.pg.json`);
+    const phys = read<{ pgMajor?: number; counts?: [string, number][]; origin?: CacheMeta['origin']; snapshot?: string }>(`${base}.pg.json`);
     const counts = phys?.counts ?? sql?.summary.tables.map(([t, c]) => [t, c.rowsOut] as [string, number]);
     const pgMajor = sql?.pgMajor ?? phys?.pgMajor;
     const origin = sql?.origin ?? phys?.origin;
+    const snapshot = sql?.snapshot ?? phys?.snapshot;
     out.push({
       key, bytes: e.bytes, usedAt: new Date(e.used),
       sql: Boolean(sql) && fs.existsSync(`${base}.sql`), physical: Boolean(phys) && fs.existsSync(`${base}.pg.tar.gz`),
       ...(pgMajor !== undefined ? { pgMajor } : {}),
       ...(counts ? { rows: counts.reduce((a, [, n]) => a + n, 0), tables: counts.length } : {}),
       ...(origin ? { origin } : {}),
+      ...(snapshot ? { snapshot } : {}),
     });
   }
   return out.sort((a, b) => b.usedAt.getTime() - a.usedAt.getTime());

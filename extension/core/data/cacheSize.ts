@@ -23,10 +23,14 @@ export class CacheSizeError extends Error {
   }
 }
 
-/** "500 MB", "2GB", "1.5 GiB", "20g", "0" -> bytes; `where` names the setting in the error. */
+/**
+ * "500 MB", "2GB", "1.5 GiB", "20g", "100 B", "0" -> bytes; `where` names the setting in the
+ * error. A number needs its unit (but 0): a bare "500" is more likely meant as megabytes than
+ * as bytes, and read as bytes it would empty the cache.
+ */
 export function parseByteSize(text: string, where: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmgt])(?:i?b)?|b)?\s*$/i.exec(text);
-  if (!m) throw new CacheSizeError(where, text);
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmgt])(?:i?b)?|(b))?\s*$/i.exec(text);
+  if (!m || (m[2] === undefined && m[3] === undefined && Number(m[1]) !== 0)) throw new CacheSizeError(where, text);
   const bytes = Math.floor(Number(m[1]) * UNITS[(m[2] ?? '').toLowerCase()]!);
   if (!Number.isSafeInteger(bytes)) throw new CacheSizeError(where, text);
   return bytes;

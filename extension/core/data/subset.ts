@@ -153,7 +153,7 @@ END $repro_subset$;`);
       const seed = seeds.find((x) => line >= x.from && line <= x.to);
       if (seed) {
         throw new SubsetError(`The "where" of table ${seed.table} cannot run in the clone: ${e.detail.sqlstate ?? ''} ${describeSqlstate(e.detail.sqlstate ?? '')}. ` +
-          'Nothing was deleted.');
+          'The clone\'s database was left as it was: fix the condition in repro.yaml and clone again.');
       }
     }
     throw e;

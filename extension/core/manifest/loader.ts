@@ -18,8 +18,8 @@ export interface LoadResult {
 }
 
 /**
- * `root`: the repository's working tree, when the text is the one on disk: the data files the
- * manifest names are then looked for there (a manifest read at a commit has no files to check).
+ * `root`: the manifest's folder, when the text is the one on disk: the data files the manifest
+ * names are then looked for there (a manifest read at a commit has no files to check).
  */
 export function loadManifestText(text: string, file: string, root?: string): LoadResult {
   const parsed = parseYaml(text, file);
@@ -53,13 +53,7 @@ export function loadManifestFile(file: string): LoadResult {
       }],
     };
   }
-  return loadManifestText(text, file, repositoryRoot(path.dirname(file)));
-}
-
-/** The working tree holding `dir` (the nearest folder with a .git), else `dir` itself. */
-function repositoryRoot(dir: string): string {
-  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
-    if (fs.existsSync(path.join(d, '.git'))) return d;
-    if (path.dirname(d) === d) return path.resolve(dir);
-  }
+  // Data paths are relative to the manifest's folder, as a clone reads them (the worktree's
+  // root in a reproduction, where repro.yaml is).
+  return loadManifestText(text, file, path.dirname(path.resolve(file)));
 }

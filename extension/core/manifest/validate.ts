@@ -99,9 +99,10 @@ function checkData(name: string, s: NonNullable<Manifest['services']>[string], e
 }
 
 /**
- * The data files a manifest on disk names (dump, rdb, files), looked for in the repository's
- * working tree: a path leading outside it, or a file that is not there, is a warning (the file
- * may be fetched before a clone; the clone itself refuses both), at the path's line.
+ * The data files a manifest on disk names (dump, rdb, files), looked for in the manifest's
+ * folder (`root`), as a clone reads them: a path leading outside it, or a file that is not
+ * there, is a warning (the file may be fetched before a clone; the clone itself refuses both),
+ * at the path's line.
  */
 export function checkDataFiles(parsed: ParsedYaml, m: Manifest, root: string): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -115,9 +116,9 @@ export function checkDataFiles(parsed: ParsedYaml, m: Manifest, root: string): D
       const warn = (message: string, hint: string) => out.push({ severity: 'warning', code: 'data-file', file: parsed.file, path: segs.join('.'), ...positionOf(parsed, segs), message, hint });
       const full = path.resolve(root, rel);
       if (path.isAbsolute(rel) || (full !== root && !full.startsWith(root + path.sep))) {
-        warn(`the ${key} path "${rel}" of service "${name}" leads outside the repository (${root})`, 'Data files are read from the repository: give a path relative to its root, inside it.');
+        warn(`the ${key} path "${rel}" of service "${name}" leads outside the project's folder (${root})`, 'Data files are read from the folder of repro.yaml: give a path relative to it, inside it.');
       } else if (!fs.existsSync(full)) {
-        warn(`the ${key} file "${rel}" of service "${name}" is not in the repository (${root})`, 'Add it, or fix the path: a data clone of this service stops until it is there.');
+        warn(`the ${key} file "${rel}" of service "${name}" is not in the project's folder (${root})`, 'Add it, or fix the path (relative to the folder of repro.yaml): a data clone of this service stops until it is there.');
       }
     }
   }
