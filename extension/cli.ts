@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `repro` command line: the same core as the extension, for terminals and pipelines.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { dataCacheCommand, dataCloneCommand, dataScanCommand } from './cli/data';
@@ -155,7 +156,7 @@ export async function main(argv: string[], io: Io = processIo(), signal: AbortSi
         }
         return await reproduceCommand(io, positionals[0]!, {
           ...(rulesFrom ? { rulesFrom } : {}),
-          dir: path.resolve(io.cwd, typeof values.dir === 'string' ? values.dir : '.'),
+          dir: existingDir(io, typeof values.dir === 'string' ? values.dir : undefined),
           yes: Boolean(values.yes),
           ...(typeof values.name === 'string' ? { name: values.name } : {}),
           ...(typeof values.remote === 'string' ? { remote: values.remote } : {}),
@@ -170,7 +171,7 @@ export async function main(argv: string[], io: Io = processIo(), signal: AbortSi
         if (sub === 'clone') {
           const { values, positionals } = parse(args, { dir: { type: 'string' }, session: { type: 'string' }, replace: { type: 'boolean' } });
           if (positionals.length > 1) throw new CliError('usage: repro data clone [service] [--session <name>] [--dir <dir>] [--replace]', EXIT.usage);
-          return await dataCloneCommand(io, path.resolve(io.cwd, typeof values.dir === 'string' ? values.dir : '.'), {
+          return await dataCloneCommand(io, existingDir(io, typeof values.dir === 'string' ? values.dir : undefined), {
             replace: Boolean(values.replace),
             ...(positionals[0] ? { service: positionals[0] } : {}),
             ...(typeof values.session === 'string' ? { session: values.session } : {}),
@@ -216,6 +217,10 @@ export async function main(argv: string[], io: Io = processIo(), signal: AbortSi
         throw new CliError(`unknown command "${command}"\n\n${USAGE}`, EXIT.usage);
     }
   } catch (e) {
+    if (e instanceof OptionError) {
+      io.err(`repro: ${e.message}\n\n${commandUsage(argv)}`);
+      return e.exitCode;
+    }
     if (e instanceof CliError) {
       io.err(`repro: ${e.message}`);
       return e.exitCode;
@@ -241,13 +246,44 @@ function parse(args: string[], options: Options): ReturnType<typeof parseArgs> {
     const unknown = (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'(-[^']*)'/.exec((e as Error).message)?.[1] : undefined;
     const known = Object.keys(options ?? {}).map((o) => `--${o}`).join(', ');
     const message = unknown ? `unknown option ${unknown}${known ? ` (this command takes ${known})` : ' (this command takes none)'}` : (e as Error).message;
-    throw new CliError(`${message}\n\n${USAGE}`, EXIT.usage);
+    throw new OptionError(message);
   }
+}
+
+/** An option the command does not take: main prints the command's own usage after it. */
+class OptionError extends CliError {
+  constructor(message: string) { super(message, EXIT.usage); }
+}
+
+/**
+ * The lines of USAGE about the command `argv` names ("data clone", "up"), with its options;
+ * a pointer to the rest. The whole list after a mistyped option buries the one line that matters.
+ */
+function commandUsage(argv: string[]): string {
+  const lines = USAGE.split('\n');
+  for (const name of [argv.slice(0, 2).join(' '), argv[0] ?? '']) {
+    const start = lines.findIndex((l) => l.startsWith(`  ${name} `) || l === `  ${name}`);
+    if (!name || start < 0) continue;
+    let end = start + 1;
+    while (end < lines.length && lines[end]!.startsWith('      ')) end++;
+    return `${lines.slice(start, end).join('\n')}\n(repro --help lists every command)`;
+  }
+  return USAGE;
 }
 
 function dirOf(io: Io, positionals: string[]): string {
   if (positionals.length > 1) throw new CliError(`expected at most one folder, got: ${positionals.join(' ')}`, EXIT.usage);
-  return path.resolve(io.cwd, positionals[0] ?? '.');
+  return existingDir(io, positionals[0]);
+}
+
+/** `given` (else the current folder), resolved; a folder that is not there says so, not "no repro.yaml". */
+function existingDir(io: Io, given: string | undefined): string {
+  const dir = path.resolve(io.cwd, given ?? '.');
+  let stat: fs.Stats | undefined;
+  try { stat = fs.statSync(dir); } catch { /* below */ }
+  if (!stat) throw new CliError(`the folder ${dir} does not exist`, EXIT.noInput);
+  if (!stat.isDirectory()) throw new CliError(`${dir} is a file, not a folder: give the project's folder (the one with repro.yaml)`, EXIT.usage);
+  return dir;
 }
 
 if (require.main === module) {
@@ -261,6 +297,12 @@ if (require.main === module) {
     if (!following) process.stderr.write('\ncancelling: undoing what was under way (Ctrl-C again to exit at once, leaving it as it is)\n');
     controller.abort();
     process.once('SIGINT', () => process.exit(EXIT.cancelled));
+  });
+  // A reader that stops early (`repro ps | head -1`) closes the pipe: stop as Ctrl-C stops the
+  // command (quietly: nobody is reading), instead of a stack trace for the failed write.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    controller.abort();
   });
   main(argv, processIo(), controller.signal).then((code) => { process.exitCode = code; });
 }

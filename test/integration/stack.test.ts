@@ -428,6 +428,15 @@ test('down: removeSession leaves no container, network or volume of the session,
     assert.equal(await ended, 0, followed);
     assert.doesNotMatch(followed, /cancel/);
 
+    // `repro logs | head -1`: a reader that is gone before the lines come ends the command, quietly.
+    const piped = spawn(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'logs', '--session', session, 'db'], { cwd: SAMPLE });
+    piped.stdout.destroy();
+    let pipedErr = '';
+    piped.stderr.on('data', (d: Buffer) => { pipedErr += d.toString(); });
+    const pipedEnded = new Promise<number | null>((resolve) => piped.on('close', resolve));
+    assert.equal(await pipedEnded, 0, pipedErr);
+    assert.doesNotMatch(pipedErr, /EPIPE|Error/);
+
     const t0 = performance.now();
     const removed = await removeSession(engine(), session);
     const ms = performance.now() - t0;

@@ -70,8 +70,16 @@ test('repro validate: 66 when there is nothing to read, 64 on a usage error', as
   const typo = await run(empty, 'up', '--nme', 'x');
   assert.equal(typo.code, 64);
   assert.match(typo.err, /^repro: unknown option --nme \(this command takes --name, --source\)\n/);
+  // Then that command's usage, not every command's.
+  assert.match(typo.err, /\n\n {2}up \[dir\] +start the stack.*\n.*\n {6}--name <session> .*\n {6}--source <dir> .*\n\(repro --help lists every command\)\n$/);
+  const cacheTypo = await run(empty, 'data', 'cache', '--clar');
+  assert.match(cacheTypo.err, /^repro: unknown option --clar \(this command takes --clear\)\n\n {2}data cache +the scrubbed .*\n(?: {6}.*\n)*\(repro --help lists every command\)\n$/);
   assert.equal((await run(empty, 'plan', '--jsn')).code, 64);
   assert.equal((await run(empty, 'validate', 'a', 'b')).code, 64);
+  const gone = await run(empty, 'validate', 'no-such-folder');
+  assert.deepEqual([gone.code, gone.err], [66, `repro: the folder ${path.join(empty, 'no-such-folder')} does not exist\n`]);
+  const cloneGone = await run(empty, 'data', 'clone', '--dir', 'elsewhere');
+  assert.deepEqual([cloneGone.code, cloneGone.err], [66, `repro: the folder ${path.join(empty, 'elsewhere')} does not exist\n`]);
 });
 
 test('repro plan --json prints the session resources without creating anything', async () => {
