@@ -36,7 +36,8 @@ export function connectionString(envName: string, secrets?: SecretLookup): strin
   const value = secrets?.(envName) ?? process.env[envName];
   if (!value) {
     throw new DataSourceError(`The live data source reads its connection string from ${envName}, which is not set. ` +
-      `Set it in the environment Repro runs in (or store it as the secret ${envName}) to a read-only connection string.`);
+      `Set it to a read-only connection string in the environment Repro runs in (the shell, for the command line), ` +
+      'or in VS Code with "Repro: Set Data Source Connection…", which keeps it in VS Code\'s secret storage.');
   }
   return value;
 }
