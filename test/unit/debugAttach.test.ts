@@ -9,6 +9,8 @@ import { after, describe, test } from 'node:test';
 import { attachConfiguration, reproConfigProblem, SESSION_KEY, type AttachTarget } from '../../extension/core/debug/attachConfig';
 import { DebuggerNotReadyError, probeTcp, waitForDebugger } from '../../extension/core/debug/probe';
 import { parseRequestLine, replayProblem, replayRequest, ReplayTimeoutError } from '../../extension/core/debug/replay';
+import { debugProtocolOf } from '../../extension/core/debug/target';
+import { tempDir, writeFiles } from './helpers';
 
 const target = (protocol: AttachTarget['protocol']): AttachTarget => ({
   session: 'shop-inc-137', app: 'web', protocol, host: '127.0.0.1', port: 49321, localRoot: '/home/dev/.local/state/repro/repos/shop-1/worktrees/abc', remoteRoot: '/app',
@@ -174,5 +176,28 @@ describe('replaying the failing request', () => {
     assert.match((parseRequestLine('FETCH /x') as { error: string }).error, /method "FETCH" is not one of/);
     assert.match((parseRequestLine('GET customers') as { error: string }).error, /does not start with "\/"/);
     assert.match((parseRequestLine('GET /a b') as { error: string }).error, /expected a method and a path/);
+  });
+});
+
+describe('which debugger an app speaks, from repro.yaml', () => {
+  const project = (runtime: string, debug = '{ port: 9003 }') => writeFiles(tempDir('repro-proto-'), {
+    'repro.yaml': `version: 1\nproject: { name: p }\napps:\n  api: { runtime: "${runtime}", run: serve, port: 8000, debug: ${debug} }\n`,
+  });
+
+  test('the runtime\'s own debugger where Repro attaches to it', () => {
+    assert.equal(debugProtocolOf(project('python:3.11'), { service: 'api' }, []), 'debugpy');
+    assert.equal(debugProtocolOf(project('nodejs:20'), { service: 'api' }, []), 'inspector');
+    assert.equal(debugProtocolOf(project('deno:1.44'), { service: 'api' }, []), 'inspector');
+    assert.equal(debugProtocolOf(project('php:8.3', '{ port: 9003, protocol: jdwp }'), { service: 'api' }, []), 'jdwp', 'a declared protocol wins');
+  });
+
+  test('a runtime whose debugger Repro does not speak (Xdebug, rdbg, Bun) says so, instead of probing an inspector that is not there', () => {
+    for (const runtime of ['php:8.3', 'ruby:3.3', 'bun:1.1']) {
+      assert.throws(() => debugProtocolOf(project(runtime), { service: 'api' }, []), (e: Error) => {
+        assert.match(e.message, new RegExp(`^Repro does not attach a debugger to ${runtime.split(':')[0]} apps \\(api\\): it attaches to the V8 inspector \\(Node, Deno\\), debugpy \\(Python\\), Delve \\(Go\\) and JDWP \\(Java\\)\\.`));
+        assert.match(e.message, /Attach your own debugger to the published debug port/);
+        return true;
+      });
+    }
   });
 });

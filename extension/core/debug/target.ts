@@ -71,7 +71,7 @@ export async function findDebugTarget(docker: Docker, s: SessionSummary, opts: {
   if (!mount) throw new NoDebugTargetError(`${app.service} in session ${s.session} has no source folder mounted, so there is no local code to map the debugger onto.`);
   const localRoot = mount.Source;
   const remoteRoot = mount.Destination;
-  const protocol = protocolOf(localRoot, app, info.Config?.Env ?? []);
+  const protocol = debugProtocolOf(localRoot, app, info.Config?.Env ?? []);
 
   const notes: string[] = [];
   const receipt = readReceipt(sessionDir(opts.home, s.session));
@@ -103,10 +103,17 @@ export async function findDebugTarget(docker: Docker, s: SessionSummary, opts: {
 }
 
 /** The manifest's apps.<name>.debug.protocol, else the runtime's default, else what the app's environment shows. */
-function protocolOf(localRoot: string, app: SessionContainer, env: readonly string[]): DebugProtocol {
+export function debugProtocolOf(localRoot: string, app: Pick<SessionContainer, 'service'>, env: readonly string[]): DebugProtocol {
   const a = readProject(localRoot).manifest?.apps?.[app.service];
-  const declared = a?.debug?.protocol ?? (a ? runtimeKind(a.runtime.split(':')[0]!)?.debug.protocol : undefined);
+  const runtime = a ? a.runtime.split(':')[0]! : undefined;
+  const kind = runtime ? runtimeKind(runtime) : undefined;
+  const declared = a?.debug?.protocol ?? kind?.debug.protocol;
   if (declared && (DEBUG_PROTOCOLS as readonly string[]).includes(declared)) return declared;
   if (env.some((e) => /^NODE_OPTIONS=.*--inspect/.test(e))) return 'inspector';
+  if (kind) {
+    throw new NoDebugTargetError(`Repro does not attach a debugger to ${kind.type} apps (${app.service}): it attaches to the V8 inspector (Node, Deno), ` +
+      `debugpy (Python), Delve (Go) and JDWP (Java). Attach your own debugger to the published debug port (the Sessions view lists it), ` +
+      `or, if ${app.service} speaks one of those, set apps.${app.service}.debug.protocol in ${path.join(localRoot, 'repro.yaml')}.`);
+  }
   throw new NoDebugTargetError(`Repro cannot tell which debugger ${app.service} speaks: set apps.${app.service}.debug.protocol (inspector, debugpy, delve or jdwp) in ${path.join(localRoot, 'repro.yaml')}.`);
 }

@@ -100,8 +100,11 @@ export interface RuntimeKind {
   type: string;
   aliases?: string[];
   image: (version: string) => string;
-  /** Debug protocol and the port it listens on by default. */
-  debug: { protocol: 'inspector' | 'debugpy' | 'delve' | 'jdwp'; port: number };
+  /**
+   * The port its debugger listens on by default, and the protocol, where Repro attaches to it
+   * (none: Xdebug, rdbg, Bun's WebKit inspector... speak protocols Repro does not attach to).
+   */
+  debug: { protocol?: 'inspector' | 'debugpy' | 'delve' | 'jdwp'; port: number };
   /** A readiness check that the app listens on `port`, with what the runtime image has. */
   portCheck?: (port: number) => string[];
 }
@@ -122,12 +125,13 @@ const RUNTIMES: RuntimeKind[] = [
   },
   { type: 'golang', aliases: ['go'], image: (v) => `golang:${v}`, debug: { protocol: 'delve', port: 2345 } },
   { type: 'java', image: (v) => `eclipse-temurin:${v}`, debug: { protocol: 'jdwp', port: 5005 } },
-  { type: 'php', image: (v) => `php:${v}-cli`, debug: { protocol: 'inspector', port: 9003 } },
-  { type: 'ruby', image: (v) => `ruby:${v}`, debug: { protocol: 'inspector', port: 1234 } },
-  { type: 'elixir', image: (v) => `elixir:${v}`, debug: { protocol: 'inspector', port: 0 } },
-  { type: 'bun', image: (v) => `oven/bun:${v}`, debug: { protocol: 'inspector', port: 6499 } },
+  // Xdebug (DBGp), rdbg and Bun's WebKit inspector are not the V8 inspector: no protocol.
+  { type: 'php', image: (v) => `php:${v}-cli`, debug: { port: 9003 } },
+  { type: 'ruby', image: (v) => `ruby:${v}`, debug: { port: 1234 } },
+  { type: 'elixir', image: (v) => `elixir:${v}`, debug: { port: 0 } },
+  { type: 'bun', image: (v) => `oven/bun:${v}`, debug: { port: 6499 } },
   { type: 'deno', image: (v) => `denoland/deno:${v}`, debug: { protocol: 'inspector', port: 9229 } },
-  { type: 'dotnet', image: (v) => `mcr.microsoft.com/dotnet/sdk:${v}`, debug: { protocol: 'inspector', port: 0 } },
+  { type: 'dotnet', image: (v) => `mcr.microsoft.com/dotnet/sdk:${v}`, debug: { port: 0 } },
 ];
 
 const RUNTIME_BY_NAME = new Map<string, RuntimeKind>();
