@@ -5,6 +5,7 @@ import { readProject } from '../core/manifest/project';
 import { streamLogs } from '../core/stack/containerIo';
 import { execIn } from '../core/stack/containerIo';
 import { execAttached } from '../core/stack/execAttached';
+import { besideAppEnv } from '../core/stack/nodeDebug';
 import { cliEngine } from './engine';
 import { selfHealthCheck } from '../core/stack/engineConnection';
 import { planSession, SESSION_ID } from '../core/stack/plan';
@@ -96,9 +97,11 @@ export async function execCommand(io: Io, dir: string, flags: { session?: string
   const s = await resolveSession(docker, dir, flags.session);
   const c = s.containers.find((x) => x.service === flags.service);
   if (!c) throw new CliError(`No service "${flags.service}" in session ${s.session}: ${s.containers.map((x) => x.service).join(', ')}.`, EXIT.usage);
+  // Without the app's debugger (Repro's --inspect), which the command would find taken.
+  const env = besideAppEnv((await docker.getContainer(c.id).inspect()).Config.Env ?? []);
   // Attached to the terminal or pipes when there are some; in-process callers get the output.
-  if (io.attach) return await execAttached(docker, c.id, flags.cmd, io.attach, { signal });
-  const r = await execIn(docker, c.id, flags.cmd, { signal });
+  if (io.attach) return await execAttached(docker, c.id, flags.cmd, io.attach, { signal, env });
+  const r = await execIn(docker, c.id, flags.cmd, { signal, ...(env.length ? { env } : {}) });
   if (r.stdout) io.out(r.stdout.replace(/\n$/, ''));
   if (r.stderr) io.err(r.stderr.replace(/\n$/, ''));
   return r.exitCode;

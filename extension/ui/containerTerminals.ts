@@ -3,6 +3,7 @@
 import type Docker from 'dockerode';
 import * as vscode from 'vscode';
 import { streamLogs } from '../core/stack/containerIo';
+import { besideAppEnv } from '../core/stack/nodeDebug';
 
 const DIM = '\x1b[2m';
 const RED = '\x1b[31m';
@@ -42,11 +43,13 @@ export function shellTerminal(docker: Docker, id: string, title: string): vscode
       size = dims;
       void (async () => {
         try {
-          exec = await docker.getContainer(id).exec({
+          const container = docker.getContainer(id);
+          exec = await container.exec({
             // bash where the image has it, sh everywhere else
             Cmd: ['sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi'],
             AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: true,
-            Env: ['TERM=xterm-256color'],
+            // node and npm in the shell run without the app's inspector (its port is taken).
+            Env: ['TERM=xterm-256color', ...besideAppEnv((await container.inspect()).Config.Env ?? [])],
           });
           stream = await exec.start({ hijack: true, stdin: true, Tty: true });
           resize();

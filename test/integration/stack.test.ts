@@ -415,6 +415,9 @@ test('down: removeSession leaves no container, network or volume of the session,
     assert.deepEqual(sql, { code: 0, out: '42\n7\n', err: '' });
     const shell = await cliProcess(['exec', 'web', '--session', session, '--', 'sh', '-c', 'wc -l; echo oops >&2; exit 4'], 'a\nb\nc\n');
     assert.deepEqual(shell, { code: 4, out: '3\n', err: 'oops\n' });
+    // node beside the app runs without the app's inspector: no "address already in use".
+    const node = await cliProcess(['exec', 'web', '--session', session, '--', 'node', '-e', 'console.log(JSON.stringify(process.env.NODE_OPTIONS ?? null))'], '');
+    assert.deepEqual(node, { code: 0, out: '""\n', err: '' });
 
     // repro logs -f ends with Ctrl-C: quietly (no "cancelling"), with 0.
     const follow = spawn(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'logs', '-f', '--session', session, 'db'], { cwd: SAMPLE });

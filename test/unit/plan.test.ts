@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { loadManifestText } from '../../extension/core/manifest/loader';
 import type { Manifest } from '../../extension/core/manifest/schema';
 import { selfHealthCheck } from '../../extension/core/stack/engineConnection';
+import { besideAppEnv } from '../../extension/core/stack/nodeDebug';
 import { parseMemory, planSession, STEADY_HEALTH_INTERVAL_MS } from '../../extension/core/stack/plan';
 import { containerCreateOptions, healthTest } from '../../extension/core/stack/up';
 
@@ -137,4 +138,13 @@ test('health checks are stored so that no engine splits their arguments (Podman 
     const t = containerCreateOptions(c).Healthcheck!.Test!;
     assert.ok(t[0] === 'CMD-SHELL' ? t.length === 2 : t.slice(1).every((a) => !/\s/.test(a)), `${c.entry}: ${JSON.stringify(t)}`);
   }
+});
+
+test('a command beside a Node app gets NODE_OPTIONS without Repro\'s --inspect, and keeps the app\'s own options', () => {
+  const web = planSession(manifest(), { session: 's1' }).containers.find((c) => c.entry === 'web')!;
+  const env = Object.entries(web.env).map(([k, v]) => `${k}=${v}`);
+  assert.deepEqual(besideAppEnv(env), ['NODE_OPTIONS=']);
+  assert.deepEqual(besideAppEnv(['NODE_OPTIONS=--max-old-space-size=512 --inspect=0.0.0.0:9229 --enable-source-maps']), ['NODE_OPTIONS=--max-old-space-size=512 --enable-source-maps']);
+  assert.deepEqual(besideAppEnv(['NODE_OPTIONS=--inspect=127.0.0.1:9229']), [], 'an --inspect of the app\'s own is the app\'s');
+  assert.deepEqual(besideAppEnv(['PATH=/bin']), []);
 });

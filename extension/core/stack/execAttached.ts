@@ -16,10 +16,10 @@ export interface Attachment {
 }
 
 /** Runs `cmd` in container `id` attached to `io`; resolves to its exit code. */
-export async function execAttached(docker: Docker, id: string, cmd: string[], io: Attachment, opts: { signal?: AbortSignal } = {}): Promise<number> {
+export async function execAttached(docker: Docker, id: string, cmd: string[], io: Attachment, opts: { signal?: AbortSignal; env?: string[] } = {}): Promise<number> {
   opts.signal?.throwIfAborted();
   const tty = io.stdin.isTTY === true && io.stdout.isTTY === true;
-  const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: tty });
+  const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: tty, ...(opts.env?.length ? { Env: opts.env } : {}) });
   const stream = (await exec.start({ hijack: true, stdin: true, Tty: tty })) as Duplex;
   if (tty) stream.pipe(io.stdout, { end: false });
   else docker.modem.demuxStream(stream, io.stdout, io.stderr);

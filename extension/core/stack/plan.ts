@@ -13,6 +13,7 @@ import { relationshipGraph, startWaves, targetName } from '../manifest/graph';
 import type { App, Manifest, Service } from '../manifest/schema';
 import { splitTypeVersion } from '../manifest/versions';
 import { formatPublish, LABEL, sessionLabels } from './labels';
+import { inspectOption } from './nodeDebug';
 import { pythonDebugStart, startsOwnDebugpy } from './pythonDebug';
 
 export interface PlannedPort {
@@ -233,7 +234,7 @@ function planApp(
     const protocol = a.debug.protocol ?? runtime?.debug.protocol;
     // The debugger must listen on all interfaces inside the container to be published.
     if (protocol === 'inspector' && (type === 'nodejs' || type === 'node')) {
-      env.NODE_OPTIONS = [env.NODE_OPTIONS, `--inspect=0.0.0.0:${a.debug.port}`].filter(Boolean).join(' ');
+      env.NODE_OPTIONS = [env.NODE_OPTIONS, inspectOption(a.debug.port)].filter(Boolean).join(' ');
     }
     if (protocol === 'debugpy' && type === 'python' && !startsOwnDebugpy(a.run)) {
       const start = pythonDebugStart(a.debug.port);
