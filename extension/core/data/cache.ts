@@ -164,7 +164,8 @@ export function openCacheWriter(home: string, key: string): CacheWriter {
     // (The file is there once the writer opened it.)
     while (!opened && !(err = failed())) await more();
     if ((err ??= failed())) throw err;
-    const fh = await fs.promises.open(tmp, 'r');
+    // An abort while this opens removes the file: the abort's reason is the error, not ENOENT.
+    const fh = await fs.promises.open(tmp, 'r').catch((e: Error) => { throw failed() ?? e; });
     try {
       for (let pos = 0; ;) {
         if ((err = failed())) throw err;
