@@ -14,6 +14,7 @@ import type Docker from 'dockerode';
 import { attachConfiguration } from '../../extension/core/debug/attachConfig';
 import { waitForDebugger } from '../../extension/core/debug/probe';
 import { replayRequest } from '../../extension/core/debug/replay';
+import { observeStack } from '../../extension/core/drift/stackState';
 import { findDebugTarget, type SessionDebugInfo } from '../../extension/core/debug/target';
 import { loadManifestFile, loadManifestText } from '../../extension/core/manifest/loader';
 import { connectEngine, selfHealthCheck as selfCheckOf } from '../../extension/core/stack/engineConnection';
@@ -137,6 +138,16 @@ describe('the debugger of a Python app (debugpy), on the real engine', () => {
     // Detaching leaves the app running and serving.
     const after = await replayRequest(info.httpUrl!, { method: 'GET', path: '/customers/42/badge', headers: {} });
     assert.equal(after.status, 200);
+  });
+
+  test('parity sees the app\'s own configuration and Python\'s version, not the debugger the session added', async () => {
+    const state = await observeStack(docker, SESSION, loadManifestFile(path.join(SOURCE, 'repro.yaml')).manifest);
+    const api = state.apps.api!;
+    const env = api.env ?? [];
+    assert.equal(api.type, 'python');
+    assert.match(api.version, /^3\.11\.\d+$/);
+    assert.deepEqual(env.filter((n) => n.startsWith('REPRO_DEBUGPY')), [], 'no drift for variables Repro adds');
+    assert.ok(env.includes('PORT'), env.join(', '));
   });
 
   test('an app that starts debugpy itself keeps working: in its code, or in its run command', async () => {

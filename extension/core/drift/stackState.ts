@@ -10,6 +10,8 @@ import { parseImageRef, runtimeFromImage, serviceFromImage, tagVersion } from '.
 import { splitTypeVersion } from '../manifest/versions';
 import { canonicalRuntime, canonicalService } from './sides';
 import type { RuntimeState, ServiceState } from './stateDocument';
+import { besideAppEnv } from '../stack/nodeDebug';
+import { PYTHON_DEBUG_VARIABLES } from '../stack/pythonDebug';
 
 /** The command that prints a program's version, per catalogue type. */
 const VERSION_COMMANDS: Record<string, string[]> = {
@@ -54,7 +56,9 @@ export async function observeStack(docker: Docker, session: string, m: Manifest 
     const cmd = VERSION_COMMANDS[canonical];
     if (cmd && info.State.Running) {
       try {
-        const r = await execIn(docker, c.Id, cmd, signal ? { signal } : {});
+        // Without the app's inspector: `node --version` would find its port taken and say so.
+        const env = besideAppEnv(info.Config.Env ?? []);
+        const r = await execIn(docker, c.Id, cmd, { ...(signal ? { signal } : {}), ...(env.length ? { env } : {}) });
         if (r.exitCode === 0) version = versionFromOutput(`${r.stdout}\n${r.stderr}`);
       } catch { /* an image without the program: the tag says what it can */ }
     }
@@ -62,10 +66,11 @@ export async function observeStack(docker: Docker, session: string, m: Manifest 
     const base = { type: canonical, version, image: imageName, ...(digest ? { digest } : {}) };
     if (role === 'service') { out.services[name] = base; return; }
     // The app's configuration, not its image's defaults (PATH, NODE_VERSION: the same in every
-    // container of that image) nor the inspector flag a session adds to NODE_OPTIONS.
+    // container of that image) nor the debugger a session adds (Node's inspector flag in
+    // NODE_OPTIONS, Python's debugpy variables).
     const inherited = new Set(image?.Config?.Env ?? []);
     const names = (info.Config.Env ?? [])
-      .filter((e) => !inherited.has(e) && !/^NODE_OPTIONS=--inspect(?:-brk)?=\S+$/.test(e))
+      .filter((e) => !inherited.has(e) && !/^NODE_OPTIONS=--inspect(?:-brk)?=\S+$/.test(e) && !PYTHON_DEBUG_VARIABLES.some((v) => e.startsWith(`${v}=`)))
       .map((e) => e.slice(0, e.indexOf('=') < 0 ? undefined : e.indexOf('='))).filter((n) => /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(n));
     const env = [...new Set(names)].sort();
     out.apps[name] = { ...base, env: env.filter((n) => !looksSecret(n)), secrets: env.filter(looksSecret) };

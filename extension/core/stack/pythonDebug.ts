@@ -17,6 +17,8 @@
 export const DEBUGPY_LISTEN_VARIABLE = 'REPRO_DEBUGPY_LISTEN';
 /** The variable that carries the sitecustomize's source to the container's shell. */
 const SITE_VARIABLE = 'REPRO_DEBUGPY_SITE';
+/** The variables the session adds to a Python app's environment: not the app's configuration. */
+export const PYTHON_DEBUG_VARIABLES: readonly string[] = [DEBUGPY_LISTEN_VARIABLE, SITE_VARIABLE];
 /** A folder of the container's own (not the app's code, which is mounted from the worktree). */
 const SITE_DIR = '/tmp/.repro-debugpy';
 
