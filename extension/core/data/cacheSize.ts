@@ -12,6 +12,8 @@ export const DEFAULT_CACHE_BYTES = 2 * 1024 ** 3;
 
 export const CACHE_SIZE_VARIABLE = 'REPRO_DATA_CACHE_SIZE';
 export const CACHE_SIZE_SETTING = 'repro.data.cacheSize';
+/** Where a message sends a user to change the size, in VS Code and on the command line. */
+export const CACHE_SIZE_WHERE = `the ${CACHE_SIZE_SETTING} setting, ${CACHE_SIZE_VARIABLE} for the command line`;
 
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 

@@ -37,7 +37,7 @@ import { splitTypeVersion } from '../manifest/versions';
 import { waitReady } from '../stack/health';
 import { LABEL } from '../stack/labels';
 import type { RunningStack } from '../stack/up';
-import { CACHE_SIZE_SETTING, CACHE_SIZE_VARIABLE, DEFAULT_CACHE_BYTES } from './cacheSize';
+import { CACHE_SIZE_WHERE, DEFAULT_CACHE_BYTES } from './cacheSize';
 import { startEngineCopy } from './engineCopy';
 import { cacheKey, counted, formatBytes, lookupCache, openCacheWriter, pruneCache, serialSummary, summaryOf, type CacheWriter } from './cache';
 import { decodeCopyText } from './copyText';
@@ -422,7 +422,7 @@ export async function cloneServiceData(docker: Docker, o: CloneOptions): Promise
     }
     if (key) {
       const removed = pruneCache(o.home, budget, [key, ...(physical ? [physical] : [])]);
-      if (removed.length) o.onStep?.(`the data cache is kept within ${formatBytes(budget)} (the ${CACHE_SIZE_SETTING} setting, ${CACHE_SIZE_VARIABLE} for the command line): ${counted(removed.length, 'least recently used snapshot')} removed`);
+      if (removed.length) o.onStep?.(`the data cache is kept within ${formatBytes(budget)} (${CACHE_SIZE_WHERE}): ${counted(removed.length, 'least recently used snapshot')} removed`);
     }
     return {
       service: o.service, snapshot, rules: plan.identity, cached: Boolean(hit), ...(hit ? { from: 'sql' as const } : {}), ...(key ? { cacheKey: key } : {}),

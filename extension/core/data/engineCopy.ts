@@ -20,7 +20,7 @@ import { LABEL } from '../stack/labels';
 import { lastLogLines } from '../stack/containerIo';
 import { runJob } from './engineJobs';
 import { formatBytes } from './cache';
-import { CACHE_SIZE_SETTING, CACHE_SIZE_VARIABLE } from './cacheSize';
+import { CACHE_SIZE_WHERE } from './cacheSize';
 import { checkPhysical, lookupPhysical, type PhysicalEntry, type PhysicalMeta } from './physicalSnapshot';
 import { emptyVolume, putSnapshot } from './snapshotArchive';
 
@@ -130,7 +130,7 @@ export function startEngineCopy(docker: Docker, o: { home: string; entry: Physic
   const log = o.log ?? (() => undefined);
   const short = o.entry.meta.key.slice(0, 12);
   const tooLarge = (bytes: number) => `no engine copy of the physical snapshot ${short} is kept: its data folder takes ${formatBytes(bytes)} unpacked, ` +
-    `more than the data cache's size (${formatBytes(o.budget)}; the ${CACHE_SIZE_SETTING} setting, ${CACHE_SIZE_VARIABLE} for the command line). The next session unpacks the file`;
+    `more than the data cache's size (${formatBytes(o.budget)}; ${CACHE_SIZE_WHERE}). The next session unpacks the file`;
   const fill = (async () => {
     try {
       const known = o.entry.meta.unpackedBytes;

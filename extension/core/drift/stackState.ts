@@ -11,7 +11,7 @@ import { splitTypeVersion } from '../manifest/versions';
 import { canonicalRuntime, canonicalService } from './sides';
 import type { RuntimeState, ServiceState } from './stateDocument';
 import { besideAppEnv } from '../stack/nodeDebug';
-import { PYTHON_DEBUG_VARIABLES } from '../stack/pythonDebug';
+import { addedForDebugger } from '../stack/plan';
 
 /** The command that prints a program's version, per catalogue type. */
 const VERSION_COMMANDS: Record<string, string[]> = {
@@ -70,7 +70,7 @@ export async function observeStack(docker: Docker, session: string, m: Manifest 
     // NODE_OPTIONS, Python's debugpy variables).
     const inherited = new Set(image?.Config?.Env ?? []);
     const names = (info.Config.Env ?? [])
-      .filter((e) => !inherited.has(e) && !/^NODE_OPTIONS=--inspect(?:-brk)?=\S+$/.test(e) && !PYTHON_DEBUG_VARIABLES.some((v) => e.startsWith(`${v}=`)))
+      .filter((e) => !inherited.has(e) && !addedForDebugger(e))
       .map((e) => e.slice(0, e.indexOf('=') < 0 ? undefined : e.indexOf('='))).filter((n) => /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(n));
     const env = [...new Set(names)].sort();
     out.apps[name] = { ...base, env: env.filter((n) => !looksSecret(n)), secrets: env.filter(looksSecret) };

@@ -14,7 +14,7 @@ import type { App, Manifest, Service } from '../manifest/schema';
 import { splitTypeVersion } from '../manifest/versions';
 import { formatPublish, LABEL, sessionLabels } from './labels';
 import { inspectOption } from './nodeDebug';
-import { pythonDebugStart, startsOwnDebugpy } from './pythonDebug';
+import { PYTHON_DEBUG_VARIABLES, pythonDebugStart, startsOwnDebugpy } from './pythonDebug';
 
 export interface PlannedPort {
   /** The app the port leads to. */
@@ -217,6 +217,14 @@ function planService(name: string, s: Service, prefix: string, internal: string,
     dependsOn: Object.values(s.relationships ?? {}).map((r) => `${prefix}-${targetName(r)}`),
     labels: { ...labels, [LABEL.service]: name, [LABEL.role]: 'service' },
   };
+}
+
+/**
+ * Whether a container's "NAME=value" was added by planApp for the app's debugger (Node's
+ * inspector flag as the whole NODE_OPTIONS, debugpy's variables), not set by the app's config.
+ */
+export function addedForDebugger(entry: string): boolean {
+  return /^NODE_OPTIONS=--inspect(?:-brk)?=\S+$/.test(entry) || PYTHON_DEBUG_VARIABLES.some((v) => entry.startsWith(`${v}=`));
 }
 
 function planApp(
