@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { hasErrors } from '../core/manifest/diagnostics';
 import { readProject } from '../core/manifest/project';
-import { planSession, SESSION_ID, type Plan } from '../core/stack/plan';
+import { planSession, projectSessionName, SESSION_ID, type Plan } from '../core/stack/plan';
 import { listSessions } from '../core/stack/teardown';
 import { cliEngine } from './engine';
 import { CliError, EXIT } from './exitCodes';
@@ -29,7 +29,7 @@ export async function planCommand(io: Io, dir: string, flags: PlanFlags): Promis
     io.err(`cannot plan: ${summary(p.diagnostics)}`);
     return EXIT.error;
   }
-  const session = flags.name ?? p.manifest.project.name.replace(/_/g, '-');
+  const session = flags.name ?? projectSessionName(p.manifest.project.name);
   if (!SESSION_ID.test(session)) throw new CliError(`invalid --name "${session}": use lower-case letters, digits, ".", "_" or "-" (at most 41).`, EXIT.usage);
   const plan = planSession(p.manifest, { session, sourceDir: path.resolve(flags.source ?? dir) });
   if (flags.json) io.out(JSON.stringify(plan, null, 2));

@@ -2,12 +2,13 @@
 // else the only session on the engine.
 import type Docker from 'dockerode';
 import { readProject } from '../core/manifest/project';
+import { projectSessionName } from '../core/stack/plan';
 import { listSessions, type SessionSummary } from '../core/stack/teardown';
 import { CliError, EXIT } from './exitCodes';
 
 export function defaultSessionName(dir: string): string | undefined {
   const m = readProject(dir).manifest;
-  return m ? m.project.name.replace(/_/g, '-') : undefined;
+  return m ? projectSessionName(m.project.name) : undefined;
 }
 
 /** `pickWith` names how the calling command takes a session (a flag or a positional name), for the error. */

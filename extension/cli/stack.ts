@@ -8,7 +8,7 @@ import { execAttached } from '../core/stack/execAttached';
 import { besideAppEnv } from '../core/stack/nodeDebug';
 import { cliEngine } from './engine';
 import { selfHealthCheck } from '../core/stack/engineConnection';
-import { planSession, SESSION_ID } from '../core/stack/plan';
+import { planSession, projectSessionName, SESSION_ID } from '../core/stack/plan';
 import { listSessions } from '../core/stack/teardown';
 import { endSession, listReceipts } from '../core/session/lifecycle';
 import { reproHome } from '../core/session/storage';
@@ -26,7 +26,7 @@ export async function upCommand(io: Io, dir: string, flags: { name?: string; sou
     io.err(`cannot start: ${summary(p.diagnostics)}`);
     return EXIT.error;
   }
-  const session = flags.name ?? p.manifest.project.name.replace(/_/g, '-');
+  const session = flags.name ?? projectSessionName(p.manifest.project.name);
   if (!SESSION_ID.test(session)) throw new CliError(`invalid --name "${session}": use lower-case letters, digits, ".", "_" or "-" (at most 41).`, EXIT.usage);
   const plan = planSession(p.manifest, {
     session, sourceDir: path.resolve(flags.source ?? dir),

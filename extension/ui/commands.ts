@@ -8,7 +8,7 @@ import { importProject } from '../core/manifest/importers/detect';
 import { manifestToYaml } from '../core/manifest/importers/write';
 import { MANIFEST_FILE } from '../core/manifest/loader';
 import { starterManifest } from '../core/manifest/template';
-import { planSession } from '../core/stack/plan';
+import { planSession, projectSessionName } from '../core/stack/plan';
 import { MANIFEST_COMMANDS, type ManifestCommandKey } from './commandIds';
 import type { Logger } from './logger';
 import type { ManifestStore } from './manifestStore';
@@ -112,7 +112,7 @@ async function showPlan(deps: CommandDeps): Promise<void> {
     return;
   }
   const m = primary.project.manifest;
-  const plan = planSession(m, { session: m.project.name.replace(/_/g, '-'), sourceDir: primary.folder.uri.fsPath });
+  const plan = planSession(m, { session: projectSessionName(m.project.name), sourceDir: primary.folder.uri.fsPath });
   const doc = await vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify(plan, null, 2) });
   await vscode.window.showTextDocument(doc, { preview: true });
 }

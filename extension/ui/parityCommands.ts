@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { alignVersions, declaredAt, setDeclaredVersion } from '../core/drift/fixes';
 import { endSession } from '../core/session/lifecycle';
 import { reproHome } from '../core/session/storage';
+import { projectSessionName } from '../core/stack/plan';
 import { PARITY_COMMANDS, type ParityCommandKey } from './commandIds';
 import type { EngineProvider } from './engine';
 import type { Logger } from './logger';
@@ -53,7 +54,7 @@ async function recreate(deps: ParityDeps, arg: unknown): Promise<void> {
   const m = primary?.project.manifest;
   if (!node || !primary || !m) { void vscode.window.showInformationMessage('Repro: pick a row of the local session in the Parity view.'); return; }
   const r = node.result;
-  const session = m.project.name.replace(/_/g, '-');
+  const session = projectSessionName(m.project.name);
   const sure = await vscode.window.showWarningMessage(`Recreate session ${session} at ${r.env}'s versions?`, {
     modal: true, detail: `repro.yaml gets ${r.env}'s exact versions; the session's containers and volumes are removed and started again (images missing locally are pulled).`,
   }, 'Recreate');

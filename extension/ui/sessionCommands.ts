@@ -2,7 +2,7 @@
 // sessions, and the per-container actions of the Sessions view (logs, shell, restart, open).
 import * as vscode from 'vscode';
 import { hasErrors } from '../core/manifest/diagnostics';
-import { planSession, SESSION_ID } from '../core/stack/plan';
+import { planSession, projectSessionName, SESSION_ID } from '../core/stack/plan';
 import { endSession } from '../core/session/lifecycle';
 import { reproHome } from '../core/session/storage';
 import { isLeftOver, type SessionSummary } from '../core/stack/teardown';
@@ -52,7 +52,7 @@ async function startSession(deps: SessionDeps): Promise<void> {
     if (pick) await vscode.commands.executeCommand('workbench.actions.view.problems');
     return;
   }
-  const session = project.manifest.project.name.replace(/_/g, '-').slice(0, 41);
+  const session = projectSessionName(project.manifest.project.name);
   if (!SESSION_ID.test(session)) { void vscode.window.showErrorMessage(`Repro: "${session}" cannot name a session; rename the project in repro.yaml.`); return; }
   let conn;
   try { conn = await deps.engine.get(); } catch (e) { return engineError(deps, e); }

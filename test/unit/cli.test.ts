@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { test } from 'node:test';
 import { cacheKey, openCacheWriter, serialSummary } from '../../extension/core/data/cache';
+import { projectSessionName } from '../../extension/core/stack/plan';
 import { runCli } from './cliHarness';
 import { tempDir, writeFiles } from './helpers';
 
@@ -90,6 +91,18 @@ test('repro plan --json prints the session resources without creating anything',
   assert.deepEqual(plan.containers.map((c) => [c.name, c.image]), [['repro-incident-7-db', 'postgres:15'], ['repro-incident-7-web', 'node:20'], ['repro-incident-7-gateway', 'busybox:1.36.1']]);
   assert.deepEqual(plan.networks.map((n) => n.name), ['repro-incident-7-internal', 'repro-incident-7-edge']);
   assert.equal((await run(dir, 'plan', '--name', 'Bad Name')).code, 64);
+});
+
+test('a long project name gives the session name the extension gives it, not an error about --name', async () => {
+  // 63 characters, the longest project name; "_" is not allowed in host names, so it becomes "-".
+  const name = `payments_${'x'.repeat(31)}_${'y'.repeat(22)}`;
+  const dir = writeFiles(tempDir(), { 'repro.yaml': MANIFEST.replace('name: shop', `name: ${name}`) });
+  const r = await run(dir, 'plan', '--json');
+  assert.equal(r.code, 0, r.err);
+  const plan = JSON.parse(r.out) as { session: string; containers: { name: string }[] };
+  assert.equal(plan.session, projectSessionName(name));
+  assert.equal(plan.session, `payments-${'x'.repeat(31)}`, 'cut to 41 characters, without a trailing "-"');
+  assert.equal(plan.containers[0]!.name, `repro-payments-${'x'.repeat(31)}-db`);
 });
 
 test('repro import writes repro.yaml from a compose file and refuses to overwrite it', async () => {

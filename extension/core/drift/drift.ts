@@ -12,6 +12,7 @@ import { runGit } from '../git/runGit';
 import { loadManifestText, MANIFEST_FILE } from '../manifest/loader';
 import type { Manifest } from '../manifest/schema';
 import { parseYaml } from '../manifest/yamlDocument';
+import { projectSessionName } from '../stack/plan';
 import { compareSides } from './compare';
 import { composeSide, toolchainSide, versionFilesSide, type VersionOf } from './localObservers';
 import type { DriftReport, Side } from './model';
@@ -141,7 +142,7 @@ async function releaseSide(dir: string, where: GitWhere | undefined, commit: str
 }
 
 async function localSide(m: Manifest, opts: DriftOptions): Promise<Side> {
-  const session = opts.session ?? m.project.name.replace(/_/g, '-');
+  const session = opts.session ?? projectSessionName(m.project.name);
   const label = `session ${session}`;
   const kinds = ['type', 'version', 'digest', 'env', 'secret'] as const;
   if (!opts.docker) return unavailableSide('local', 'local', label, 'no container engine to look at', kinds);

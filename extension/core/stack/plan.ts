@@ -120,6 +120,15 @@ export const DEFAULT_GATEWAY_IMAGE = 'busybox:1.36.1';
 
 export const SESSION_ID = /^[a-z0-9][a-z0-9_.-]{0,40}$/;
 
+/**
+ * The session a project's own stack runs as (`repro up`, Start Session, parity, the CLI's
+ * default): the project name with "_" as "-" (it names containers and host names), cut to
+ * what the engine's names leave room for. A project name is always a valid session name this way.
+ */
+export function projectSessionName(project: string): string {
+  return project.replace(/_/g, '-').slice(0, 41).replace(/[-._]+$/, '');
+}
+
 export function planSession(m: Manifest, opts: PlanOptions): Plan {
   if (!SESSION_ID.test(opts.session)) {
     throw new Error(`invalid session name "${opts.session}": use 1-41 lower-case letters, digits, ".", "_" or "-"`);
