@@ -471,7 +471,6 @@ describe('mask, fake, hash and redact, value by value', () => {
     assert.ok(Math.abs(Number(hashValue(KEY, '7', classifyType('smallint')))) < 2 ** 15);
     assert.match(hashValue(KEY, 'x', classifyType('character varying(12)')), /^[0-9a-f]{12}$/);
     assert.match(hashValue(KEY, 'x', classifyType('uuid')), /^[0-9a-f]{8}-[0-9a-f]{4}-4/);
-    assert.equal(hashValue(KEY, 't', classifyType('boolean')), 't');
     assert.throws(() => hashValue(KEY, 'x', classifyType('point')), /hash does not know type point/);
   });
 
@@ -544,7 +543,7 @@ describe('what stops the scrubber', () => {
   });
 
   test('strategies the column type cannot hold are refused before any row, with what can', async () => {
-    const dump = ['CREATE TABLE public.t (', '    id integer NOT NULL,', '    doc jsonb,', '    pic bytea,', '    tags text[],', '    n integer,', '    nn text NOT NULL', ');', 'COPY public.t (id, doc, pic, tags, n, nn) FROM stdin;', '1\t{}\t\\\\x00\t{a}\t1\tx', '\\.', ''].join('\n');
+    const dump = ['CREATE TABLE public.t (', '    id integer NOT NULL,', '    doc jsonb,', '    pic bytea,', '    tags text[],', '    n integer,', '    nn text NOT NULL,', '    flag boolean,', '    must boolean NOT NULL', ');', 'COPY public.t (id, doc, pic, tags, n, nn, flag, must) FROM stdin;', '1\t{}\t\\\\x00\t{a}\t1\tx\tt\tf', '\\.', ''].join('\n');
     const cases: [Record<string, string>, RegExp][] = [
       [{ doc: 'mask' }, /public\.t\.doc \(mask, type jsonb\): mask cannot apply to type jsonb .*use null, redact or keep/],
       [{ pic: 'fake:text' }, /public\.t\.pic .*use null, redact or keep/],
@@ -552,6 +551,10 @@ describe('what stops the scrubber', () => {
       [{ n: 'mask' }, /public\.t\.n .*use hash/],
       [{ nn: 'null' }, /public\.t\.nn \(null, type text\): null cannot apply: the column is NOT NULL/],
       [{ n: 'fake:email' }, /fake:email makes text, not integer: use hash/],
+      // A hash of a boolean could only keep or swap it: refused rather than silently kept.
+      [{ flag: 'hash' }, /public\.t\.flag \(hash, type boolean\): hash cannot hide a boolean .*use null or keep/],
+      [{ must: 'hash' }, /public\.t\.must \(hash, type boolean\): hash cannot hide a boolean .*: use keep \(dump line 1\)$/],
+      [{ must: 'redact' }, /public\.t\.must \(redact, type boolean\): redact has no neutral value of type boolean for a NOT NULL column: use keep/],
     ];
     for (const [columns, message] of cases) {
       const e = await rejection(scrub(dump, compileScrubPlan({ source: { dump: 'x' }, tables: { t: { columns } } }, KEY)));
@@ -560,7 +563,7 @@ describe('what stops the scrubber', () => {
       assert.match(e.message, /\(dump line 1\)$/, 'at the CREATE TABLE');
     }
     const ok = await scrub(dump, compileScrubPlan({ source: { dump: 'x' }, tables: { t: { columns: { doc: 'redact', pic: 'redact', tags: 'null', n: 'hash', nn: 'redact' } } } }, KEY));
-    assert.deepEqual(copyBlocks(ok.text).get('public.t')!.rows, [['1', '{}', '\\x', null, hashValue(KEY, '1', classifyType('integer')), 'REDACTED']]);
+    assert.deepEqual(copyBlocks(ok.text).get('public.t')!.rows, [['1', '{}', '\\x', null, hashValue(KEY, '1', classifyType('integer')), 'REDACTED', 't', 'f']]);
   });
 
   test('a row with the wrong number of fields, a line over the cap', async () => {

@@ -7,8 +7,9 @@
 //         date -> a valid date in the same year, never the original day (ages stay plausible)
 //         timestamp -> a valid timestamp in the same year, never the original day, same
 //           fractional digits and zone suffix
-//         uuid -> a version-4 uuid;  boolean -> kept (two values carry nothing to hide)
-//         anything else -> refused before the first row (sqlTypes.strategyProblem)
+//         uuid -> a version-4 uuid
+//         anything else (boolean too: two values hide nothing) -> refused before the first row
+//           (sqlTypes.strategyProblem)
 //   redact text -> 'REDACTED' (cut to n); bytea -> empty; json/jsonb -> {}; arrays -> {};
 //         xml -> empty; any other type -> NULL, refused up front for a NOT NULL column (there
 //         is no neutral date, number or uuid, and a made-up constant would break unique keys).
@@ -30,8 +31,6 @@ export function hashValue(key: Buffer, value: string, type: SqlType): string {
       return hashTimestamp(key, value);
     case 'uuid':
       return uuidFrom(keyedDigest(key, 'hash', value.toLowerCase()));
-    case 'boolean':
-      return value;
     default:
       throw new Error(`hash does not know type ${type.name}`);
   }

@@ -74,7 +74,7 @@ export function classifyType(declared: string): SqlType {
 const STRUCTURED: ReadonlySet<TypeClass> = new Set(['bytea', 'json', 'array', 'xml', 'bit']);
 /** Types with a neutral placeholder value (see redactValue); other types redact to NULL. */
 const REDACTABLE: ReadonlySet<TypeClass> = new Set(['text', 'bytea', 'json', 'array', 'xml']);
-const HASHABLE: ReadonlySet<TypeClass> = new Set(['text', 'int', 'date', 'timestamp', 'uuid', 'boolean']);
+const HASHABLE: ReadonlySet<TypeClass> = new Set(['text', 'int', 'date', 'timestamp', 'uuid']);
 const TEXTUAL: ReadonlySet<TypeClass> = new Set(['text', 'unknown']);
 
 /**
@@ -100,6 +100,8 @@ export function strategyProblem(strategy: Strategy, type: SqlType, notNull: bool
       return `redact has no neutral value of type ${t} for a NOT NULL column: use hash${type.cls === 'date' || type.cls === 'timestamp' ? ' or fake:date' : ''}`;
     case 'hash':
       if (HASHABLE.has(type.cls)) return undefined;
+      // A keyed hash of a two-valued type can only keep or swap the values: it would hide nothing.
+      if (type.cls === 'boolean') return `hash cannot hide a boolean (a keyed hash of two values keeps or swaps them): use ${notNull ? 'keep' : 'null or keep'}`;
       return `hash does not know type ${t}: use mask or null${type.cls === 'inet' ? ' (or fake:ip)' : ''}`;
     case 'mask':
       if (TEXTUAL.has(type.cls) || type.cls === 'numeric') return undefined;

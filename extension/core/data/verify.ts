@@ -35,8 +35,7 @@ export interface FingerprintLeak {
 /**
  * Which columns a value check can prove anything for. A scrubbed value equal to *another* row's
  * original is no leak, and is bound to happen where the values come from a small domain: a
- * hashed date is another day of the same year, a hashed integer a permutation of the range, a
- * boolean is kept by hash. So only textual columns (text, varchar, char, citext, json) and
+ * hashed date is another day of the same year, a hashed integer a permutation of the range. So only textual columns (text, varchar, char, citext, json) and
  * uuids are checked, and in them values shorter than MIN_DISTINCT characters (a masked "DE"
  * may well be another row's original) are counted apart, not as leaks.
  */
