@@ -123,6 +123,8 @@ test('Platform.sh: applications.yaml and a relationship written "service:endpoin
   assert.equal(r.manifest!.apps!['app']!.runtime, 'golang:1.22');
   assert.deepEqual(r.manifest!.apps!['app']!.relationships, { database: 'db:mysql' });
   assert.equal(r.manifest!.services!['db']!.type, 'mariadb:11.2');
+  const routes = r.diagnostics.find((d) => d.file.endsWith(path.join('.platform', 'routes.yaml')));
+  assert.equal(routes?.code, 'not-carried-over', 'routes.yaml is named, not silently dropped');
 });
 
 test('compose: database images become services at their tag\'s version, the exact image kept; unpinned and unknown images are named', () => {

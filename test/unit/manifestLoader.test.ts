@@ -127,6 +127,12 @@ test('an empty file and a data source of the wrong kind are explained', () => {
   assert.equal(only('', 'empty').code, 'empty');
   const d = only(GOOD.replace('    type: redis:7.2\n', '    type: redis:7.2\n    data: { source: { dump: prod.sql } }\n'), 'data-source-mismatch');
   assert.match(d.message, /cannot take a PostgreSQL dump/);
+  // A service with no data folder cannot take files: said when the manifest is read, not when the clone fails.
+  const f = only(GOOD.replace('    type: redis:7.2\n', '    type: memcached:1.6\n    data: { source: { files: seed/ } }\n'), 'data-source-mismatch');
+  assert.match(f.message, /"cache" \(memcached:1\.6\) has no data folder Repro knows/);
+  assert.match(f.hint ?? '', /postgresql, .*redis/);
+  const custom = errorsOf(GOOD.replace('    type: redis:7.2\n', '    type: thing:1\n    image: example/thing:1\n    data: { source: { files: seed/ } }\n'));
+  assert.deepEqual(custom.map((e) => e.code), ['data-source-mismatch']);
 });
 
 test('hostile input never throws: deep nesting, aliases bombs, huge keys, binary', () => {

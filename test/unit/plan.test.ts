@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { serviceKind } from '../../extension/core/manifest/catalogue';
 import { loadManifestText } from '../../extension/core/manifest/loader';
 import type { Manifest } from '../../extension/core/manifest/schema';
 import { selfHealthCheck } from '../../extension/core/stack/engineConnection';
@@ -70,6 +71,12 @@ test('exact images from the catalogue, relationships as env vars, debugger and r
   assert.deepEqual(web.mounts, [{ type: 'bind', source: '/src', target: '/app', readOnly: false }]);
   assert.deepEqual(web.resources, { memoryBytes: 512 * 1024 ** 2, nanoCpus: 1.5e9 });
   assert.deepEqual(by('db').health?.test.slice(0, 1), ['pg_isready']);
+});
+
+test('RabbitMQ runs its management image however the version names it', () => {
+  const image = (v: string) => serviceKind('rabbitmq')!.image(v);
+  assert.deepEqual(['3.13', '3.13.7', '3.13-alpine', '3.13-management', '3.13-management-alpine'].map(image),
+    ['rabbitmq:3.13-management', 'rabbitmq:3.13.7-management', 'rabbitmq:3.13-management-alpine', 'rabbitmq:3.13-management', 'rabbitmq:3.13-management-alpine']);
 });
 
 test('start order: independent services first and together (with the gateway, which needs nothing), the app after them', () => {

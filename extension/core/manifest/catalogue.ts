@@ -55,7 +55,9 @@ const KINDS: ServiceKind[] = [
     health: ['mongosh', '--quiet', '--eval', 'db.adminCommand("ping").ok'], env: {}, dataDir: '/data/db',
   },
   {
-    type: 'rabbitmq', image: (v) => `rabbitmq:${v}-management`, port: 5672, scheme: 'amqp',
+    // The management plugin's image (its UI is how people look at queues), whichever way the
+    // version is written: "3.13", "3.13-alpine" or already "3.13-management".
+    type: 'rabbitmq', image: (v) => `rabbitmq:${/(^|-)management(-|$)/.test(v) ? v : v.replace(/(-alpine)?$/, '-management$1')}`, port: 5672, scheme: 'amqp',
     health: ['rabbitmq-diagnostics', '-q', 'ping'], env: { RABBITMQ_DEFAULT_USER: 'guest', RABBITMQ_DEFAULT_PASS: 'guest' },
     credentials: { username: 'guest', password: 'guest' }, dataDir: '/var/lib/rabbitmq',
   },
@@ -92,6 +94,9 @@ for (const k of KINDS) {
 export function serviceKind(type: string): ServiceKind | undefined {
   return BY_NAME.get(type);
 }
+
+/** The service types whose data folder Repro knows (a `files` source fills it), sorted. */
+export const serviceTypesWithDataDir = (): string[] => KINDS.filter((k) => k.dataDir).map((k) => k.type).sort();
 
 /** Every name a service type is known by (or only the canonical ones), sorted. */
 export const serviceTypeNames = (withAliases = true): string[] => (withAliases ? [...BY_NAME.keys()] : KINDS.map((k) => k.type)).sort();

@@ -62,7 +62,7 @@ const TableRule = Type.Object({
 
 const DataSource = Type.Union([
   Type.Object({
-    dump: Type.String({ description: 'A pg_dump file (plain SQL or custom format), relative to the repository root.' }),
+    dump: Type.String({ description: 'A pg_dump file (plain SQL, gzip or custom format), relative to the folder of repro.yaml.' }),
   }, { additionalProperties: false }),
   Type.Object({
     live: Type.Object({
@@ -70,10 +70,10 @@ const DataSource = Type.Union([
     }, { additionalProperties: false }),
   }, { additionalProperties: false }),
   Type.Object({
-    rdb: Type.String({ description: 'A Redis RDB file, relative to the repository root.' }),
+    rdb: Type.String({ description: 'A Redis RDB file, relative to the folder of repro.yaml.' }),
   }, { additionalProperties: false }),
   Type.Object({
-    files: Type.String({ description: 'A folder or tarball to copy into the service\'s data volume.' }),
+    files: Type.String({ description: 'A folder or tarball, relative to the folder of repro.yaml, to copy into the service\'s data folder (services whose data folder Repro knows).' }),
   }, { additionalProperties: false }),
 ]);
 
@@ -110,7 +110,7 @@ export const ManifestSchema = Type.Object({
   version: Type.Literal(1, { description: 'The manifest format version. Always 1.' }),
   project: Type.Object({
     name: Name,
-    repository: Type.Optional(Type.String({ description: 'The git remote URL of the project (used to check that an incident belongs to this repository).' })),
+    repository: Type.Optional(Type.String({ description: 'The git remote URL of the project: filled into the copied link templates as repo=. A link that carries repo= is refused by a clone that is not of that repository.' })),
   }, { additionalProperties: false }),
   apps: Type.Optional(Type.Record(Name, AppSchema, { description: 'The project\'s own applications.' })),
   services: Type.Optional(Type.Record(Name, ServiceSchema, { description: 'Backing services: databases, caches, queues, search.' })),

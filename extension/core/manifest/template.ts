@@ -2,7 +2,7 @@
 export function starterManifest(projectName: string): string {
   const name = projectName.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[^a-z]+/, '').slice(0, 63) || 'app';
   return `# Repro manifest: what a reproduction of this project runs.
-# Reference: https://github.com/reprokit/repro#the-manifest-reprojson
+# Reference: https://github.com/reprokit/repro#the-manifest-reproyaml
 version: 1
 project:
   name: ${name}

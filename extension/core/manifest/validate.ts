@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { closest, type Diagnostic } from './diagnostics';
-import { runtimeKind, runtimeNames, serviceKind, serviceTypeNames } from './catalogue';
+import { runtimeKind, runtimeNames, serviceKind, serviceTypeNames, serviceTypesWithDataDir } from './catalogue';
 import { findCycles, relationshipGraph, targetName } from './graph';
 import type { Manifest } from './schema';
 import { parseVersion, splitTypeVersion } from './versions';
@@ -83,10 +83,17 @@ export function checkSemantics(parsed: ParsedYaml, m: Manifest): Diagnostic[] {
 type Err = (segs: (string | number)[], code: string, message: string, hint?: string, key?: boolean) => void;
 
 function checkData(name: string, s: NonNullable<Manifest['services']>[string], err: Err): void {
-  const kind = serviceKind(splitTypeVersion(s.type).type)?.type;
-  if (!s.data || !kind) return; // an unknown type is reported on its own
+  const known = serviceKind(splitTypeVersion(s.type).type);
+  const kind = known?.type;
+  if (!s.data) return;
   const src = s.data.source;
   const at = ['services', name, 'data', 'source'];
+  if ('files' in src && !known?.dataDir) {
+    // Otherwise the clone would fail only once the session runs.
+    err(at, 'data-source-mismatch', `service "${name}" (${s.type}) has no data folder Repro knows, so files cannot be copied into it`,
+      `"files" fills the data folder of these service types: ${serviceTypesWithDataDir().join(', ')}.`);
+  }
+  if (!kind) return; // an unknown type is reported on its own
   if (('dump' in src || 'live' in src) && kind !== 'postgresql') {
     err(at, 'data-source-mismatch', `service "${name}" (${s.type}) cannot take a PostgreSQL ${'dump' in src ? 'dump' : 'live database'} as its data source`, 'Use "dump" or "live" only on postgresql services.');
   }

@@ -50,5 +50,11 @@ export function importPlatformsh(f: Findings, dir: string, files: string[]): Map
       sections.push({ file, locate, at: [], flat: true, map: { [name]: data }, ...(sub ? { rootDir: sub.split(path.sep).join('/') } : {}) });
     }
   }
+  const routes = path.join(dir, PLATFORM_ROUTES);
+  if (sections.length && fs.existsSync(routes)) {
+    // As in .upsun/config.yaml's "routes:": said, so that nothing is dropped silently.
+    const parsed = parseYaml(fs.readFileSync(routes, 'utf8'), routes);
+    f.warn(routes, yamlLocator(parsed), [], 'not-carried-over', 'routes are not carried over: a reproduction publishes each app on 127.0.0.1');
+  }
   return mapUpsunDocuments(f, sections, services);
 }
