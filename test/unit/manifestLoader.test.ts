@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Diagnostic } from '../../extension/core/manifest/diagnostics';
 import { loadManifestText } from '../../extension/core/manifest/loader';
@@ -143,4 +145,15 @@ test('hostile input never throws: deep nesting, aliases bombs, huge keys, binary
     assert.equal(r.manifest, undefined);
     assert.ok(r.diagnostics.length > 0, JSON.stringify(text.slice(0, 30)));
   }
+});
+
+test('the manifest reference in the README is a manifest Repro accepts', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '../../../README.md'), 'utf8');
+  const at = readme.indexOf('## The manifest: `repro.yaml`');
+  const block = /```yaml\n([\s\S]*?)```/.exec(readme.slice(at));
+  assert.ok(at >= 0 && block, 'the README has the annotated repro.yaml');
+  const r = loadManifestText(block[1]!, '/ws/repro.yaml');
+  assert.deepEqual(r.diagnostics.map((d) => `${d.code}: ${d.message}`), []);
+  assert.deepEqual(Object.keys(r.manifest!.services!), ['db', 'cache']);
+  assert.ok(r.manifest!.scrub?.key && r.manifest!.environments?.['production']?.url, 'every optional key of the reference is read');
 });
