@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the images the tests use exist on the engine, under their official names:
-#   postgres:15   redis:7   node:20   python:3.11   busybox:latest   busybox:1.36.1 (the sessions' gateway)
+#   postgres:15   redis:7   node:20   python:3.11   golang:1.19   busybox:latest
+#   busybox:1.36.1 (the sessions' gateway)
 #
 #   bash scripts/provision/images.sh              (idempotent; seconds when all are there)
 #   bash scripts/provision/images.sh --apt-deps   print the Debian packages it needs
@@ -20,6 +21,8 @@
 #        redis:7         mmdebstrap minbase bookworm + redis-server (7.0)         87 MB  ~35 s
 #        python:3.11     mmdebstrap minbase bookworm + python3 (3.11) and
 #                        python3-debugpy (the Python debugger Repro starts)       ~70 MB ~35 s
+#        golang:1.19     mmdebstrap minbase bookworm + golang-go (1.19) and delve
+#                        (the Go debugger Repro starts)                          ~500 MB ~120 s
 #      The mmdebstrap runs go in parallel; their rootfs tarballs (and .debs) are cached
 #      in REPRO_IMAGE_CACHE, so rebuilding an image later takes seconds.
 #      Shortcut: where repro-test/postgres:15 / repro-test/redis:7 exist (a machine warmed up
@@ -34,7 +37,7 @@
 # Env (mostly for testing this script without touching the real tags/cache):
 #   REPRO_IMAGE_PREFIX   prefix for every tag, e.g. "scratch/" -> scratch/postgres:15 (default "")
 #   REPRO_IMAGE_CACHE    rootfs/.deb cache (default /var/cache/repro-images)
-#   REPRO_IMAGES         which images (default "busybox gateway node postgres redis python")
+#   REPRO_IMAGES         which images (default "busybox gateway node postgres redis python golang")
 #   REPRO_IMAGE_REUSE=0  do not use the repro-test/* shortcut
 #   REPRO_IMAGE_PULL=0   do not try docker pull
 #   REPRO_PULL_TIMEOUT   seconds (default 15)
@@ -48,7 +51,7 @@ die() { echo "images: ERROR: $*" >&2; exit 1; }
 
 PREFIX=${REPRO_IMAGE_PREFIX:-}
 CACHE=${REPRO_IMAGE_CACHE:-/var/cache/repro-images}
-WANT=${REPRO_IMAGES:-busybox gateway node postgres redis python}
+WANT=${REPRO_IMAGES:-busybox gateway node postgres redis python golang}
 REUSE=${REPRO_IMAGE_REUSE:-1}
 PULL=${REPRO_IMAGE_PULL:-1}
 PULL_TIMEOUT=${REPRO_PULL_TIMEOUT:-15}
@@ -83,7 +86,8 @@ tag_of() { # short name -> official tag
     postgres) echo "${PREFIX}postgres:15" ;;
     redis) echo "${PREFIX}redis:7" ;;
     python) echo "${PREFIX}python:3.11" ;;
-    *) die "unknown image '$1' in REPRO_IMAGES (known: busybox gateway node postgres redis python)" ;;
+    golang) echo "${PREFIX}golang:1.19" ;;
+    *) die "unknown image '$1' in REPRO_IMAGES (known: busybox gateway node postgres redis python golang)" ;;
   esac
 }
 
@@ -212,9 +216,14 @@ make_python_tar() { # python-is-python3: `python` as in the official image
   mmdeb python-3.11 python3,python-is-python3,python3-debugpy
 }
 
+make_golang_tar() { # gcc: cgo, which `go build` uses by default (net, os/user)
+  mmdeb golang-1.19 golang-go,delve,gcc,libc6-dev \
+    --customize-hook='mkdir -p "$1"/go/bin "$1"/go/src && chmod -R 1777 "$1"/go'
+}
+
 # The version each mmdebstrap-built image is tagged with, and the packages it is made of.
-mm_version() { case $1 in postgres) echo 15 ;; redis) echo 7 ;; python) echo 3.11 ;; esac; }
-mm_what() { case $1 in postgres) echo postgresql-15 ;; redis) echo redis-server ;; python) echo python3 + python3-debugpy ;; esac; }
+mm_version() { case $1 in postgres) echo 15 ;; redis) echo 7 ;; python) echo 3.11 ;; golang) echo 1.19 ;; esac; }
+mm_what() { case $1 in postgres) echo postgresql-15 ;; redis) echo redis-server ;; python) echo python3 + python3-debugpy ;; golang) echo golang-go + delve ;; esac; }
 
 write_postgres_entrypoint() { # minimal re-implementation of docker-library/postgres's entrypoint
   cat > "$1" <<'EOS'
@@ -290,12 +299,21 @@ EOS
 # BuildKit needed; metadata plus one 3 KB layer). `docker import` alone cannot set STOPSIGNAL.
 finish_image() { # NAME BASE TAG
   local name=$1 base=$2 tag=$3 d; d=$(mktemp -d)
-  # The official python image has no entrypoint: its CMD is the interpreter.
-  [ "$name" = python ] || { "write_${name}_entrypoint" "$d/docker-entrypoint.sh"; chmod 755 "$d/docker-entrypoint.sh"; }
+  # The official python and golang images have no entrypoint.
+  local plain=0; case $name in python|golang) plain=1 ;; esac
+  [ "$plain" = 1 ] || { "write_${name}_entrypoint" "$d/docker-entrypoint.sh"; chmod 755 "$d/docker-entrypoint.sh"; }
   {
     echo "FROM $base"
-    [ "$name" = python ] || echo "COPY docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh"
-    if [ "$name" = python ]; then
+    [ "$plain" = 1 ] || echo "COPY docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh"
+    if [ "$name" = golang ]; then
+      cat <<'EOF'
+ENV GOPATH=/go
+ENV PATH=/go/bin:/usr/lib/go-1.19/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+ENV LANG=C.UTF-8 GOLANG_VERSION=1.19
+WORKDIR /go
+CMD ["bash"]
+EOF
+    elif [ "$name" = python ]; then
       cat <<'EOF'
 ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 ENV LANG=C.UTF-8 PYTHON_VERSION=3.11
@@ -319,7 +337,7 @@ EXPOSE 6379
 CMD ["redis-server"]
 EOF
     fi
-    [ "$name" = python ] || echo 'ENTRYPOINT ["docker-entrypoint.sh"]'
+    [ "$plain" = 1 ] || echo 'ENTRYPOINT ["docker-entrypoint.sh"]'
     echo "LABEL $LABEL"
   } > "$d/Dockerfile"
   DOCKER_BUILDKIT=0 docker build -q -t "$tag" "$d" >"$CACHE/logs/build-$name.log" 2>&1 \
@@ -352,7 +370,7 @@ stop_builds() { # on an early exit, don't leave mmdebstrap runs behind
 }
 trap stop_builds EXIT
 for n in "${todo[@]}"; do
-  case $n in postgres|redis|python) ;; *) continue ;; esac
+  case $n in postgres|redis|python|golang) ;; *) continue ;; esac
   short=$n:$(mm_version "$n")
   if [ "$REUSE" = 1 ] && have "repro-test/$short"; then base[$n]="repro-test/$short"; continue; fi
   if [ ! -s "$CACHE/$n-${short#*:}.tar" ]; then
@@ -373,7 +391,7 @@ done
 
 fail=0
 for n in "${todo[@]}"; do
-  case $n in postgres|redis|python) ;; *) continue ;; esac
+  case $n in postgres|redis|python|golang) ;; *) continue ;; esac
   t=$(tag_of "$n"); s=$(date +%s.%N)
   if [ -n "${pid[$n]:-}" ]; then
     wait "${pid[$n]}" || { echo "images: ERROR: mmdebstrap for $t failed (log $CACHE/logs/)" >&2; fail=1; continue; }

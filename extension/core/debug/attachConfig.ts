@@ -79,6 +79,10 @@ export function attachConfiguration(t: AttachTarget): AttachConfiguration {
         ...base,
         type: 'go',
         mode: 'remote',
+        // Delve's own DAP server (Delve 1.7.3 and later) rather than the Go extension's legacy
+        // adapter: the session's Delve is headless and multi-client, which both can reach, and
+        // this one is the extension's default and maintained path.
+        debugAdapter: 'dlv-dap',
         host: t.host,
         port: t.port,
         // Delve reports the container's paths; substitutePath maps local <-> remote both ways.

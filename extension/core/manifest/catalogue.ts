@@ -114,9 +114,14 @@ export interface RuntimeKind {
   portCheck?: (port: number) => string[];
 }
 
-/** Works in any image with a POSIX shell and either nc or bash. */
-export const shellPortCheck = (port: number): string[] =>
-  ['sh', '-c', `nc -z 127.0.0.1 ${port} 2>/dev/null || (exec 3<>/dev/tcp/127.0.0.1/${port}) 2>/dev/null`];
+/** Works in any image with a POSIX shell and nc, bash, or grep (and /proc). */
+export const shellPortCheck = (port: number): string[] => {
+  // Last, the kernel's table of sockets: a socket listening on the port (state 0A). Images
+  // whose sh is dash and that have no nc (Debian's, the official golang image) have only that.
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  return ['sh', '-c', `nc -z 127.0.0.1 ${port} 2>/dev/null || (exec 3<>/dev/tcp/127.0.0.1/${port}) 2>/dev/null || ` +
+    `grep -qsE ':${hex} [0-9A-F]+:[0-9A-F]+ 0A ' /proc/net/tcp /proc/net/tcp6`];
+};
 
 const RUNTIMES: RuntimeKind[] = [
   {

@@ -13,6 +13,7 @@ import { relationshipGraph, startWaves, targetName } from '../manifest/graph';
 import type { App, Manifest, Service } from '../manifest/schema';
 import { splitTypeVersion } from '../manifest/versions';
 import { formatPublish, LABEL, sessionLabels } from './labels';
+import { GO_DEBUG_CAPABILITY, goDebugCommand, startsOwnDelve } from './goDebug';
 import { inspectOption } from './nodeDebug';
 import { PYTHON_DEBUG_VARIABLES, pythonDebugStart, startsOwnDebugpy } from './pythonDebug';
 
@@ -79,6 +80,8 @@ export interface PlannedContainer {
   mounts: PlannedMount[];
   health?: PlannedHealth;
   resources: { memoryBytes?: number; nanoCpus?: number };
+  /** Linux capabilities added to the engine's defaults (SYS_PTRACE for a Go app's debugger). */
+  capAdd?: string[];
   dependsOn: string[];
   labels: Record<string, string>;
 }
@@ -247,6 +250,8 @@ function planApp(
   const env: Record<string, string> = { ...relationshipEnv(a, m), ...stringEnv(a.env) };
   if (a.port) env.PORT = String(a.port);
   let prelude = '';
+  let start = `exec ${a.run}`;
+  let capAdd: string[] | undefined;
   if (a.debug) {
     const protocol = a.debug.protocol ?? runtime?.debug.protocol;
     // The debugger must listen on all interfaces inside the container to be published.
@@ -254,13 +259,17 @@ function planApp(
       env.NODE_OPTIONS = [env.NODE_OPTIONS, inspectOption(a.debug.port)].filter(Boolean).join(' ');
     }
     if (protocol === 'debugpy' && type === 'python' && !startsOwnDebugpy(a.run)) {
-      const start = pythonDebugStart(a.debug.port);
-      Object.assign(env, start.env);
-      prelude = `${start.prelude} && `;
+      const py = pythonDebugStart(a.debug.port);
+      Object.assign(env, py.env);
+      prelude = `${py.prelude} && `;
+    }
+    if (protocol === 'delve' && (type === 'golang' || type === 'go') && !startsOwnDelve(a.run)) {
+      start = goDebugCommand(a.run, a.debug.port, a.port);
+      capAdd = [GO_DEBUG_CAPABILITY];
     }
   }
   // The build step (pip install, say) runs without the debugger: only `run` gets it.
-  const command = `${a.build ? `${a.build} && ` : ''}${prelude}exec ${a.run}`;
+  const command = `${a.build ? `${a.build} && ` : ''}${prelude}${start}`;
   return {
     name: `${prefix}-${name}`,
     entry: name,
@@ -276,6 +285,7 @@ function planApp(
     mounts: sourceDir ? [{ type: 'bind', source: sourceDir, target: remoteRoot, readOnly: false }] : [],
     ...(a.port ? { health: health((runtime?.portCheck ?? shellPortCheck)(a.port), 200, 60_000) } : {}),
     resources: resources(a.resources),
+    ...(capAdd ? { capAdd } : {}),
     dependsOn: Object.values(a.relationships ?? {}).map((r) => `${prefix}-${targetName(r)}`),
     labels: { ...labels, [LABEL.service]: name, [LABEL.role]: 'app' },
   };

@@ -202,6 +202,7 @@ export function containerCreateOptions(c: PlannedContainer, opts: { selfHealthCh
       ...(c.resources.memoryBytes ? { Memory: c.resources.memoryBytes } : {}),
       ...(c.resources.nanoCpus ? { NanoCpus: c.resources.nanoCpus } : {}),
       RestartPolicy: { Name: 'no' },
+      ...(c.capAdd ? { CapAdd: c.capAdd } : {}),
     },
     NetworkingConfig: { EndpointsConfig: { [first]: { Aliases: [c.hostname] } } },
   };
