@@ -68,7 +68,9 @@ function renderPlan(plan: Plan): string {
     for (const name of wave) {
       const c = plan.containers.find((x) => x.name === name)!;
       const ports = c.ports.map((p) => `${p.entry} ${p.name} ${p.targetPort} -> 127.0.0.1:auto`).join(', ');
-      lines.push(`  ${i + 1}. ${c.name}  ${c.image}  host ${c.hostname}${ports ? `  [${ports}]` : ''}`);
+      // Added capabilities loosen the container's confinement: the plan says so.
+      const caps = c.capAdd?.length ? `  capabilities +${c.capAdd.join(' +')}` : '';
+      lines.push(`  ${i + 1}. ${c.name}  ${c.image}  host ${c.hostname}${ports ? `  [${ports}]` : ''}${caps}`);
     }
   });
   return lines.join('\n');

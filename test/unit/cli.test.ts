@@ -91,6 +91,11 @@ test('repro plan --json prints the session resources without creating anything',
   assert.deepEqual(plan.containers.map((c) => [c.name, c.image]), [['repro-incident-7-db', 'postgres:15'], ['repro-incident-7-web', 'node:20'], ['repro-incident-7-gateway', 'busybox:1.36.1']]);
   assert.deepEqual(plan.networks.map((n) => n.name), ['repro-incident-7-internal', 'repro-incident-7-edge']);
   assert.equal((await run(dir, 'plan', '--name', 'Bad Name')).code, 64);
+  const text = await run(dir, 'plan');
+  assert.match(text.out, /repro-shop-web  node:20  host web\n/, 'no capability added to a Node app');
+  // A Go app with a debug port gets SYS_PTRACE (Delve attaches to it): the plan says so.
+  const go = writeFiles(tempDir(), { 'repro.yaml': 'version: 1\nproject: { name: gosvc }\napps:\n  api: { runtime: "golang:1.19", run: ./server, port: 8080, debug: { port: 2345 } }\n' });
+  assert.match((await run(go, 'plan')).out, /repro-gosvc-api  golang:1\.19  host api  capabilities \+SYS_PTRACE\n/);
 });
 
 test('a long project name gives the session name the extension gives it, not an error about --name', async () => {
