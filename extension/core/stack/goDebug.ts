@@ -13,6 +13,8 @@
 //   - A `run` that names dlv starts its own Delve: Repro adds nothing.
 // Delve listens without authentication: the gateway publishes the port on 127.0.0.1 only.
 
+import { shellQuote } from './shellQuote';
+
 /** The capability Delve needs to attach to a process it did not start. */
 export const GO_DEBUG_CAPABILITY = 'SYS_PTRACE';
 
@@ -64,20 +66,17 @@ function attacher(debugPort: number, appPort: number): string {
     'has no debug information: build it with go build (add -gcflags="all=-N -l" to read every variable) and start the session again';
   return [
     'pid=',
-    // The app may take long to build and start: wait as long as the container runs.
-    'while [ -z "$pid" ]; do',
+    // The app may take long to build and start: wait as long as it runs ($$ is the shell that
+    // becomes the app). One `ls` lists every process's descriptors, headed by their folder.
+    'while [ -z "$pid" ] && kill -0 $$ 2>/dev/null; do',
     `  for ino in $(awk '$2 ~ /:${portHex}$/ && $4 == "0A" { print $10 }' /proc/net/tcp /proc/net/tcp6 2>/dev/null); do`,
-    '    for fd in /proc/[0-9]*/fd/*; do',
-    '      if [ "$(readlink "$fd" 2>/dev/null)" = "socket:[$ino]" ]; then pid=${fd#/proc/}; pid=${pid%%/*}; break 2; fi',
-    '    done',
+    `    pid=$(ls -l /proc/[0-9]*/fd 2>/dev/null | awk -v s="socket:[$ino]" '$0 ~ "^/proc/[0-9]+/fd:$" { split($0, p, "/"); at = p[3] } index($0, "-> " s) { print at; exit }')`,
+    '    [ -z "$pid" ] || break',
     '  done',
     '  [ -n "$pid" ] || sleep 0.5',
     'done',
+    '[ -n "$pid" ] || exit 0',
     `echo "repro: attaching Delve to the app (process $pid, listening on port ${appPort})" >&2`,
     `dlv attach "$pid" ${serverOptions(debugPort)} || echo ${shellQuote(failed)} >&2`,
   ].join('\n');
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
