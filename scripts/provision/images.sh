@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the images the tests use exist on the engine, under their official names:
-#   postgres:15   redis:7   node:20   python:3.11   golang:1.19   busybox:latest
-#   busybox:1.36.1 (the sessions' gateway)
+#   postgres:15   redis:7   node:20   python:3.11   golang:1.19   eclipse-temurin:17
+#   busybox:latest   busybox:1.36.1 (the sessions' gateway)
 #
 #   bash scripts/provision/images.sh              (idempotent; seconds when all are there)
 #   bash scripts/provision/images.sh --apt-deps   print the Debian packages it needs
@@ -22,7 +22,9 @@
 #        python:3.11     mmdebstrap minbase bookworm + python3 (3.11) and
 #                        python3-debugpy (the Python debugger Repro starts)       ~70 MB ~35 s
 #        golang:1.19     mmdebstrap minbase bookworm + golang-go (1.19) and delve
-#                        (the Go debugger Repro starts)                          ~500 MB ~120 s
+#                        (the Go debugger Repro starts)                          735 MB  ~80 s
+#        eclipse-temurin:17  mmdebstrap minbase bookworm + openjdk-17-jdk-headless
+#                        (Debian's OpenJDK 17, for the JDWP tests)              ~300 MB ~60 s
 #      The mmdebstrap runs go in parallel; their rootfs tarballs (and .debs) are cached
 #      in REPRO_IMAGE_CACHE, so rebuilding an image later takes seconds.
 #      Shortcut: where repro-test/postgres:15 / repro-test/redis:7 exist (a machine warmed up
@@ -37,7 +39,7 @@
 # Env (mostly for testing this script without touching the real tags/cache):
 #   REPRO_IMAGE_PREFIX   prefix for every tag, e.g. "scratch/" -> scratch/postgres:15 (default "")
 #   REPRO_IMAGE_CACHE    rootfs/.deb cache (default /var/cache/repro-images)
-#   REPRO_IMAGES         which images (default "busybox gateway node postgres redis python golang")
+#   REPRO_IMAGES         which images (default "busybox gateway node postgres redis python golang java")
 #   REPRO_IMAGE_REUSE=0  do not use the repro-test/* shortcut
 #   REPRO_IMAGE_PULL=0   do not try docker pull
 #   REPRO_PULL_TIMEOUT   seconds (default 15)
@@ -51,7 +53,7 @@ die() { echo "images: ERROR: $*" >&2; exit 1; }
 
 PREFIX=${REPRO_IMAGE_PREFIX:-}
 CACHE=${REPRO_IMAGE_CACHE:-/var/cache/repro-images}
-WANT=${REPRO_IMAGES:-busybox gateway node postgres redis python golang}
+WANT=${REPRO_IMAGES:-busybox gateway node postgres redis python golang java}
 REUSE=${REPRO_IMAGE_REUSE:-1}
 PULL=${REPRO_IMAGE_PULL:-1}
 PULL_TIMEOUT=${REPRO_PULL_TIMEOUT:-15}
@@ -87,7 +89,8 @@ tag_of() { # short name -> official tag
     redis) echo "${PREFIX}redis:7" ;;
     python) echo "${PREFIX}python:3.11" ;;
     golang) echo "${PREFIX}golang:1.19" ;;
-    *) die "unknown image '$1' in REPRO_IMAGES (known: busybox gateway node postgres redis python golang)" ;;
+    java) echo "${PREFIX}eclipse-temurin:17" ;;
+    *) die "unknown image '$1' in REPRO_IMAGES (known: busybox gateway node postgres redis python golang java)" ;;
   esac
 }
 
@@ -221,9 +224,13 @@ make_golang_tar() { # gcc: cgo, which `go build` uses by default (net, os/user)
     --customize-hook='mkdir -p "$1"/go/bin "$1"/go/src && chmod -R 1777 "$1"/go'
 }
 
+make_java_tar() { # man pages are left out, but the JRE's alternatives link into man1: it must exist
+  mmdeb java-17 openjdk-17-jdk-headless --setup-hook='mkdir -p "$1"/usr/share/man/man1'
+}
+
 # The version each mmdebstrap-built image is tagged with, and the packages it is made of.
-mm_version() { case $1 in postgres) echo 15 ;; redis) echo 7 ;; python) echo 3.11 ;; golang) echo 1.19 ;; esac; }
-mm_what() { case $1 in postgres) echo postgresql-15 ;; redis) echo redis-server ;; python) echo python3 + python3-debugpy ;; golang) echo golang-go + delve ;; esac; }
+mm_version() { case $1 in postgres) echo 15 ;; redis) echo 7 ;; python) echo 3.11 ;; golang) echo 1.19 ;; java) echo 17 ;; esac; }
+mm_what() { case $1 in postgres) echo postgresql-15 ;; redis) echo redis-server ;; python) echo python3 + python3-debugpy ;; golang) echo golang-go + delve ;; java) echo openjdk-17-jdk-headless ;; esac; }
 
 write_postgres_entrypoint() { # minimal re-implementation of docker-library/postgres's entrypoint
   cat > "$1" <<'EOS'
@@ -299,13 +306,20 @@ EOS
 # BuildKit needed; metadata plus one 3 KB layer). `docker import` alone cannot set STOPSIGNAL.
 finish_image() { # NAME BASE TAG
   local name=$1 base=$2 tag=$3 d; d=$(mktemp -d)
-  # The official python and golang images have no entrypoint.
-  local plain=0; case $name in python|golang) plain=1 ;; esac
+  # The official python, golang and eclipse-temurin images have no entrypoint.
+  local plain=0; case $name in python|golang|java) plain=1 ;; esac
   [ "$plain" = 1 ] || { "write_${name}_entrypoint" "$d/docker-entrypoint.sh"; chmod 755 "$d/docker-entrypoint.sh"; }
   {
     echo "FROM $base"
     [ "$plain" = 1 ] || echo "COPY docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh"
-    if [ "$name" = golang ]; then
+    if [ "$name" = java ]; then
+      cat <<'EOF'
+ENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64
+ENV PATH=/usr/lib/jvm/java-17-openjdk-amd64/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+ENV LANG=C.UTF-8 JAVA_VERSION=17
+CMD ["jshell"]
+EOF
+    elif [ "$name" = golang ]; then
       cat <<'EOF'
 ENV GOPATH=/go
 ENV PATH=/go/bin:/usr/lib/go-1.19/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -370,7 +384,7 @@ stop_builds() { # on an early exit, don't leave mmdebstrap runs behind
 }
 trap stop_builds EXIT
 for n in "${todo[@]}"; do
-  case $n in postgres|redis|python|golang) ;; *) continue ;; esac
+  case $n in postgres|redis|python|golang|java) ;; *) continue ;; esac
   short=$n:$(mm_version "$n")
   if [ "$REUSE" = 1 ] && have "repro-test/$short"; then base[$n]="repro-test/$short"; continue; fi
   if [ ! -s "$CACHE/$n-${short#*:}.tar" ]; then
@@ -391,7 +405,7 @@ done
 
 fail=0
 for n in "${todo[@]}"; do
-  case $n in postgres|redis|python|golang) ;; *) continue ;; esac
+  case $n in postgres|redis|python|golang|java) ;; *) continue ;; esac
   t=$(tag_of "$n"); s=$(date +%s.%N)
   if [ -n "${pid[$n]:-}" ]; then
     wait "${pid[$n]}" || { echo "images: ERROR: mmdebstrap for $t failed (log $CACHE/logs/)" >&2; fail=1; continue; }

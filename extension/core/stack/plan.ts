@@ -14,6 +14,7 @@ import type { App, Manifest, Service } from '../manifest/schema';
 import { splitTypeVersion } from '../manifest/versions';
 import { formatPublish, LABEL, sessionLabels } from './labels';
 import { GO_DEBUG_CAPABILITY, goDebugCommand, startsOwnDelve } from './goDebug';
+import { javaDebugCommand, startsOwnJdwp } from './javaDebug';
 import { inspectOption } from './nodeDebug';
 import { PYTHON_DEBUG_VARIABLES, pythonDebugStart, startsOwnDebugpy } from './pythonDebug';
 
@@ -263,6 +264,7 @@ function planApp(
       Object.assign(env, py.env);
       prelude = `${py.prelude} && `;
     }
+    if (protocol === 'jdwp' && type === 'java' && !startsOwnJdwp(a.run)) start = javaDebugCommand(a.run, a.debug.port);
     if (protocol === 'delve' && (type === 'golang' || type === 'go') && !startsOwnDelve(a.run)) {
       start = goDebugCommand(a.run, a.debug.port, a.port);
       capAdd = [GO_DEBUG_CAPABILITY];
