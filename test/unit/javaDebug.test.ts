@@ -44,4 +44,7 @@ test('a run Repro cannot place the agent in runs as written, and its log says wh
   const own = 'java -agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=*:5005 -jar app.jar';
   assert.equal(planned(own).cmd, `exec ${own}`);
   assert.equal(planned('./gradlew bootRun --debug-jvm').cmd, 'exec ./gradlew bootRun --debug-jvm');
+  // An agent in the app's env: a second one would stop the JVM ("Cannot load this JVM TI agent twice").
+  const r2 = loadManifestText(`version: 1\nproject: { name: one }\napps:\n  api:\n    runtime: java:17\n    run: java Main.java\n    env: { JAVA_TOOL_OPTIONS: "${AGENT}" }\n    debug: { port: 5005 }\n`, 'repro.yaml');
+  assert.equal(planSession(r2.manifest!, { session: 'one' }).containers.find((x) => x.entry === 'api')!.cmd![2], 'exec java Main.java');
 });

@@ -137,6 +137,18 @@ test('an empty file and a data source of the wrong kind are explained', () => {
   assert.deepEqual(custom.map((e) => e.code), ['data-source-mismatch']);
 });
 
+test('debugger settings that cannot work are explained with the runtime\'s own values', () => {
+  const goApp = (debug: string) => loadManifestText(`version: 1\nproject: { name: g }\napps:\n  api: { runtime: "golang:1.19", run: ./srv, port: 8080, debug: ${debug} }\n`, '/ws/repro.yaml');
+  const clash = goApp('{ port: 8080 }').diagnostics.find((d) => d.code === 'port-clash')!;
+  assert.equal(clash.hint, 'Give the debugger its own port (golang\'s usual one is 2345).');
+  const other = goApp('{ port: 2345, protocol: jdwp }');
+  assert.ok(other.manifest, 'a warning, not an error: run may start that debugger itself');
+  const w = other.diagnostics.find((d) => d.code === 'debug-protocol')!;
+  assert.equal(w.severity, 'warning');
+  assert.match(w.message, /app "api" runs golang, whose debugger Repro starts is delve; with debug\.protocol jdwp, Repro starts none/);
+  assert.equal(goApp('{ port: 2345, protocol: delve }').diagnostics.length, 0);
+});
+
 test('hostile input never throws: deep nesting, aliases bombs, huge keys, binary', () => {
   const bomb = 'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n';
   const inputs = ['['.repeat(5000), bomb, `${'k'.repeat(100000)}: 1`, '\u0000\u0001\u0002binary', 'version: 1\nproject: 7\n', '- 1\n- 2\n', 'version: 1\nproject: {name: Shop!}\n'];

@@ -26,7 +26,7 @@ const Resources = Type.Object({
 }, { additionalProperties: false });
 
 const Debug = Type.Object({
-  port: Type.Integer({ minimum: 1, maximum: 65535, description: 'The port the debugger listens on inside the container (Node inspector: 9229).' }),
+  port: Type.Integer({ minimum: 1, maximum: 65535, description: 'The port the debugger listens on inside the container (Node 9229, Python 5678, Go 2345, Java 5005).' }),
   protocol: Type.Optional(Type.Union([Type.Literal('inspector'), Type.Literal('debugpy'), Type.Literal('delve'), Type.Literal('jdwp')], {
     description: 'Debug protocol; inferred from the runtime when omitted.',
   })),

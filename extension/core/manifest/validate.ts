@@ -50,8 +50,20 @@ export function checkSemantics(parsed: ParsedYaml, m: Manifest): Diagnostic[] {
     if (!parseVersion(version)) {
       err(at, 'bad-version', `the version "${version}" of app "${name}"'s runtime does not parse`, `Write an exact version such as "${type}:20.11".`);
     }
+    const kind = runtimeKind(type);
     if (a.debug && a.port && a.debug.port === a.port) {
-      err(['apps', name, 'debug', 'port'], 'port-clash', `app "${name}" uses port ${a.port} for both serving and debugging`, 'Give the debugger its own port (Node: 9229).');
+      const usual = kind?.debug.protocol ? `${kind.type}'s usual one is ${kind.debug.port}` : 'Node 9229, Python 5678, Go 2345, Java 5005';
+      err(['apps', name, 'debug', 'port'], 'port-clash', `app "${name}" uses port ${a.port} for both serving and debugging`, `Give the debugger its own port (${usual}).`);
+    }
+    const declared = a.debug?.protocol;
+    if (declared && kind?.debug.protocol && declared !== kind.debug.protocol) {
+      // Repro starts the runtime's own debugger only: with another protocol, nothing listens unless run starts it.
+      const segs = ['apps', name, 'debug', 'protocol'];
+      out.push({
+        severity: 'warning', code: 'debug-protocol', file: parsed.file, path: segs.join('.'), ...positionOf(parsed, segs),
+        message: `app "${name}" runs ${kind.type}, whose debugger Repro starts is ${kind.debug.protocol}; with debug.protocol ${declared}, Repro starts none and attaches with ${declared}`,
+        hint: `Remove debug.protocol (${kind.type}: ${kind.debug.protocol}), or start a ${declared} debugger on port ${a.debug!.port} in the app's run command.`,
+      });
     }
   }
 

@@ -62,8 +62,8 @@ export function goDebugCommand(run: string, debugPort: number, appPort: number |
  */
 function attacher(debugPort: number, appPort: number): string {
   const portHex = appPort.toString(16).toUpperCase().padStart(4, '0');
-  const failed = 'repro: Delve could not attach to the app (see above). A binary built with -ldflags="-s -w", or by go run, ' +
-    'has no debug information: build it with go build (add -gcflags="all=-N -l" to read every variable) and start the session again';
+  const failed = 'repro: Delve could not attach to the app (see above). A binary linked with -ldflags="-s -w", or built by go run, ' +
+    'has no debug information: build it with go build without -s and -w (and with -gcflags="all=-N -l" to read every variable), then start the session again';
   return [
     'pid=',
     // The app may take long to build and start: wait as long as it runs ($$ is the shell that

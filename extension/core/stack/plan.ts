@@ -264,7 +264,9 @@ function planApp(
       Object.assign(env, py.env);
       prelude = `${py.prelude} && `;
     }
-    if (protocol === 'jdwp' && type === 'java' && !startsOwnJdwp(a.run)) start = javaDebugCommand(a.run, a.debug.port);
+    // An agent in the app's own environment (JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS) counts as its own.
+    const ownAgent = startsOwnJdwp(a.run) || Object.values(stringEnv(a.env)).some(startsOwnJdwp);
+    if (protocol === 'jdwp' && type === 'java' && !ownAgent) start = javaDebugCommand(a.run, a.debug.port);
     if (protocol === 'delve' && (type === 'golang' || type === 'go') && !startsOwnDelve(a.run)) {
       start = goDebugCommand(a.run, a.debug.port, a.port);
       capAdd = [GO_DEBUG_CAPABILITY];
