@@ -60,7 +60,15 @@ describe('the debugger of a Java app (JDWP), on the real engine', () => {
   });
 
   test('a line breakpoint stops the failing request there; resumed, it fails as in production; detached, the app serves', async () => {
-    const jdwp = await JdwpClient.connect(info.target.host, info.target.port);
+    // The agent listens again a moment after the probe's connection closed: connect as Debugger
+    // for Java does, trying again until its attach timeout.
+    let jdwp: JdwpClient | undefined;
+    for (const end = Date.now() + 15000; !jdwp; await new Promise((r) => setTimeout(r, 200))) {
+      jdwp = await JdwpClient.connect(info.target.host, info.target.port).catch((e: Error) => {
+        if (Date.now() > end) throw e;
+        return undefined;
+      });
+    }
     try {
       assert.match(await jdwp.version(), /Java Debug Wire Protocol/);
       const request = await jdwp.breakOnLine('LBadges;', 'badgeLabel', FAILING_LINE);
