@@ -117,6 +117,7 @@ describe('the debugger of a Go app (Delve), on the real engine', () => {
       assert.deepEqual([info.target.protocol, info.target.port, info.target.localRoot, info.target.remoteRoot], ['delve', published, source, '/app']);
       const logs = await appLogs(info, /badges listening on 8080/);
       assert.match(logs, /API server listening at: \[::\]:2345/);
+      assert.match(logs, /repro: building the app for Delve with optimisations off \(dlv debug\)/, 'the wait is explained in the log');
       await debugFailingRequest(info, source);
       assert.deepEqual(fs.readdirSync(source).sort(), ['go.mod', 'main.go', 'repro.yaml'], 'the debug build is not written into the worktree');
     } finally {

@@ -598,7 +598,7 @@ test('an app whose port never opens: ContainerFailedError "did not become health
   const { error, ms } = await upFails(plan, { appTimeoutMs: 3000 });
   assert.ok(error instanceof ContainerFailedError, `expected ContainerFailedError, got ${String(error)}`);
   assert.equal(error.reason, 'unhealthy');
-  assert.ok(error.message.startsWith('app "web" (node:20) did not become healthy within 3 s (check: sh -c NODE_OPTIONS= node -e'), error.message);
+  assert.ok(error.message.startsWith('app "web" (node:20) did not become healthy within 3 s: nothing listened on port 3000 in the container (apps.web.port in repro.yaml: the port the app serves on) (check: sh -c NODE_OPTIONS= node -e'), error.message);
   assert.match(error.message, /connect\(3000,'127\.0\.0\.1'\)/);
   assert.match(error.message, /Debugger listening on ws:\/\/0\.0\.0\.0:9229\//, 'the last log lines are in the message');
   // services take 2-4 s, the app 3 s, removal without a grace period: well under 30 s

@@ -93,6 +93,8 @@ test('the plan: a Go app gets Delve and SYS_PTRACE; an app that starts dlv itsel
   assert.deepEqual(withDebug.capAdd, ['SYS_PTRACE']);
   assert.deepEqual(containerCreateOptions(withDebug).HostConfig?.CapAdd, ['SYS_PTRACE'], 'the engine is asked for it');
   assert.match(withDebug.cmd![2]!, /dlv debug \. /);
+  assert.equal(withDebug.readyTimeoutMs, 5 * 60_000, 'dlv debug\'s first build recompiles the standard library: more than the usual minute');
+  assert.equal(goApp('    run: ./srv\n    port: 8080\n    debug: { port: 2345 }\n').readyTimeoutMs, undefined);
   const own = goApp('    run: dlv exec ./server --headless --listen=:2345 --accept-multiclient --continue\n    port: 8080\n    debug: { port: 2345 }\n');
   assert.equal(own.cmd![2], 'exec dlv exec ./server --headless --listen=:2345 --accept-multiclient --continue');
   assert.equal(own.capAdd, undefined);

@@ -333,13 +333,11 @@ test('invalid JSON is an error with its line and column; other non-payloads say 
   assert.match(parseAlertPayload('\ufeff' + read('opsgenie/zulip__zulip__opsgenie__create.json')).incident?.id ?? '', /^ec03dad6/, 'a BOM is fine');
 });
 
-test('a payload over 5 MB is refused at once with a clear error', () => {
-  const big = `{"alerts": [], "x": "${'a'.repeat(MAX_PAYLOAD_BYTES)}"}`;
-  const t0 = performance.now();
+test('a payload over 5 MB is refused before it is parsed, with a clear error', () => {
+  // Not even JSON (its closing brace is missing): parsed first, it would fail as a syntax error.
+  const big = `{"alerts": [], "x": "${'a'.repeat(MAX_PAYLOAD_BYTES)}"`;
   const r = parseAlertPayload(big);
-  const ms = performance.now() - t0;
   assert.match(r.error ?? '', /payload is 5\.0 MB; at most 5 MB is read/);
-  assert.ok(ms < 100, `${ms.toFixed(1)} ms`);
   // Multi-byte characters count as bytes.
   assert.match(parseAlertPayload(`"${'é'.repeat(MAX_PAYLOAD_BYTES / 2 + 10)}"`).error ?? '', /at most 5 MB/);
 });

@@ -25,6 +25,8 @@ export interface HealthOptions {
   signal?: AbortSignal;
   /** A name for messages: 'service "db" (postgres:15)'. */
   label: string;
+  /** What a failing check means, in the manifest's words ("nothing listened on port 3000 ..."). */
+  failing?: string;
 }
 
 /** Resolves after `ms`, or at once when the signal aborts; never leaves a listener behind. */
@@ -64,7 +66,7 @@ export async function waitReady(docker: Docker, id: string, name: string, opts: 
     if (Date.now() > deadline) {
       const logs = await lastLogLines(docker, id);
       throw new ContainerFailedError(name, 'unhealthy', logs,
-        `${opts.label} did not become healthy within ${Math.round(opts.timeoutMs / 1000)} s (check: ${opts.test.join(' ')}${lastCheck ? `; last result ${lastCheck}` : ''}).`);
+        `${opts.label} did not become healthy within ${Math.round(opts.timeoutMs / 1000)} s${opts.failing ? `: ${opts.failing}` : ''} (check: ${opts.test.join(' ')}${lastCheck ? `; last result ${lastCheck}` : ''}).`);
     }
     // Poll quickly at first (most services are ready in a second or two), then back off.
     await sleep(attempt < 20 ? 100 : 300, opts.signal);

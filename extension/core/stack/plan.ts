@@ -13,7 +13,7 @@ import { relationshipGraph, startWaves, targetName } from '../manifest/graph';
 import type { App, Manifest, Service } from '../manifest/schema';
 import { splitTypeVersion } from '../manifest/versions';
 import { formatPublish, LABEL, sessionLabels } from './labels';
-import { GO_DEBUG_CAPABILITY, goDebugCommand, startsOwnDelve } from './goDebug';
+import { GO_DEBUG_BUILD_TIMEOUT_MS, GO_DEBUG_CAPABILITY, goDebugCommand, startsOwnDelve, startsUnderDlvDebug } from './goDebug';
 import { javaDebugCommand, startsOwnJdwp } from './javaDebug';
 import { inspectOption } from './nodeDebug';
 import { PYTHON_DEBUG_VARIABLES, pythonDebugStart, startsOwnDebugpy } from './pythonDebug';
@@ -54,6 +54,8 @@ export interface PlannedHealth {
   retries: number;
   /** How long start-up failures do not count (the longest a start is waited for). */
   startPeriodMs: number;
+  /** What a failing check means, in the manifest's words, for the error. */
+  failing?: string;
 }
 
 /** The pace of a started container's health check (see PlannedHealth). */
@@ -83,6 +85,8 @@ export interface PlannedContainer {
   resources: { memoryBytes?: number; nanoCpus?: number };
   /** Linux capabilities added to the engine's defaults (SYS_PTRACE for a Go app's debugger). */
   capAdd?: string[];
+  /** How long it may take to become ready, when its start is known to be longer than an app's usual minute. */
+  readyTimeoutMs?: number;
   dependsOn: string[];
   labels: Record<string, string>;
 }
@@ -253,6 +257,7 @@ function planApp(
   let prelude = '';
   let start = `exec ${a.run}`;
   let capAdd: string[] | undefined;
+  let readyTimeoutMs: number | undefined;
   if (a.debug) {
     const protocol = a.debug.protocol ?? runtime?.debug.protocol;
     // The debugger must listen on all interfaces inside the container to be published.
@@ -270,6 +275,7 @@ function planApp(
     if (protocol === 'delve' && (type === 'golang' || type === 'go') && !startsOwnDelve(a.run)) {
       start = goDebugCommand(a.run, a.debug.port, a.port);
       capAdd = [GO_DEBUG_CAPABILITY];
+      if (startsUnderDlvDebug(a.run)) readyTimeoutMs = GO_DEBUG_BUILD_TIMEOUT_MS;
     }
   }
   // The build step (pip install, say) runs without the debugger: only `run` gets it.
@@ -287,9 +293,12 @@ function planApp(
     networks: [internal],
     ports: [],
     mounts: sourceDir ? [{ type: 'bind', source: sourceDir, target: remoteRoot, readOnly: false }] : [],
-    ...(a.port ? { health: health((runtime?.portCheck ?? shellPortCheck)(a.port), 200, 60_000) } : {}),
+    ...(a.port ? {
+      health: { ...health((runtime?.portCheck ?? shellPortCheck)(a.port), 200, 60_000), failing: `nothing listened on port ${a.port} in the container (apps.${name}.port in repro.yaml: the port the app serves on)` },
+    } : {}),
     resources: resources(a.resources),
     ...(capAdd ? { capAdd } : {}),
+    ...(readyTimeoutMs ? { readyTimeoutMs } : {}),
     dependsOn: Object.values(a.relationships ?? {}).map((r) => `${prefix}-${targetName(r)}`),
     labels: { ...labels, [LABEL.service]: name, [LABEL.role]: 'app' },
   };

@@ -223,7 +223,8 @@ async function startContainer(docker: Docker, c: PlannedContainer, opts: UpOptio
     await container.start();
     await waitReady(docker, container.id, c.name, {
       ...(c.health ? { test: c.health.test } : {}),
-      timeoutMs: c.role === 'app' ? opts.appTimeoutMs ?? 60_000 : opts.serviceTimeoutMs ?? 120_000,
+      ...(c.health?.failing ? { failing: c.health.failing } : {}),
+      timeoutMs: c.role === 'app' ? Math.max(opts.appTimeoutMs ?? 60_000, c.readyTimeoutMs ?? 0) : opts.serviceTimeoutMs ?? 120_000,
       selfCheck: Boolean(opts.selfHealthCheck),
       label,
       ...(opts.signal ? { signal: opts.signal } : {}),
