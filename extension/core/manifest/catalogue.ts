@@ -114,11 +114,14 @@ export interface RuntimeKind {
   portCheck?: (port: number) => string[];
 }
 
+/** A port as /proc/net/tcp writes it in a local address: four upper-case hex digits. */
+export const procNetPort = (port: number): string => port.toString(16).toUpperCase().padStart(4, '0');
+
 /** Works in any image with a POSIX shell and nc, bash, or grep (and /proc). */
 export const shellPortCheck = (port: number): string[] => {
   // Last, the kernel's table of sockets: a socket listening on the port (state 0A). Images
   // whose sh is dash and that have no nc (Debian's, the official golang image) have only that.
-  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  const hex = procNetPort(port);
   return ['sh', '-c', `nc -z 127.0.0.1 ${port} 2>/dev/null || (exec 3<>/dev/tcp/127.0.0.1/${port}) 2>/dev/null || ` +
     `grep -qsE ':${hex} [0-9A-F]+:[0-9A-F]+ 0A ' /proc/net/tcp /proc/net/tcp6`];
 };

@@ -13,6 +13,7 @@
 //   - A `run` that names dlv starts its own Delve: Repro adds nothing.
 // Delve listens without authentication: the gateway publishes the port on 127.0.0.1 only.
 
+import { procNetPort } from '../manifest/catalogue';
 import { shellQuote } from './shellQuote';
 
 /** The capability Delve needs to attach to a process it did not start. */
@@ -72,7 +73,7 @@ export function goDebugCommand(run: string, debugPort: number, appPort: number |
  * descriptor is that socket), then attaches Delve to it. Runs beside the app, in the background.
  */
 function attacher(debugPort: number, appPort: number): string {
-  const portHex = appPort.toString(16).toUpperCase().padStart(4, '0');
+  const portHex = procNetPort(appPort);
   const failed = 'repro: Delve could not attach to the app (see above). A binary linked with -ldflags="-s -w", or built by go run, ' +
     'has no debug information: build it with go build without -s and -w (and with -gcflags="all=-N -l" to read every variable), then start the session again';
   return [
