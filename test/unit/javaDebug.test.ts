@@ -22,6 +22,7 @@ test('java …: the agent goes right after java, in that JVM only', () => {
   assert.equal(planned('java -jar target/app.jar --server.port=8080').cmd, `exec java ${AGENT} -jar target/app.jar --server.port=8080`);
   assert.equal(planned('/opt/java/openjdk/bin/java Main.java').cmd, `exec /opt/java/openjdk/bin/java ${AGENT} Main.java`);
   assert.equal(planned('java -cp app.jar shop.Main').cmd, `exec java ${AGENT} -cp app.jar shop.Main`);
+  assert.equal(planned('exec java -cp app.jar shop.Main').cmd, `exec java ${AGENT} -cp app.jar shop.Main`, 'an exec of the app\'s own is not doubled');
   assert.equal(planned('java -jar app.jar', false).cmd, 'exec java -jar app.jar', 'no debug port: unchanged');
   for (const c of ['java -jar app.jar', './mvnw spring-boot:run']) {
     assert.ok(!Object.values(planned(c).env).some((v) => v.includes('jdwp')), 'never JAVA_TOOL_OPTIONS or another variable');

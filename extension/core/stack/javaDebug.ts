@@ -17,14 +17,15 @@ export const jdwpAgent = (port: number): string => `-agentlib:jdwp=transport=dt_
 /** Whether the app's own command starts the JDWP agent (then Repro does not). */
 export const startsOwnJdwp = (run: string): boolean => /jdwp|--debug-jvm/.test(run);
 
-const JAVA = /^((?:exec\s+)?(?:\S*\/)?java)(?=\s|$)/;
+/** `java` (any path to it) at the start of run, after an `exec` of the app's own (Repro adds one). */
+const JAVA = /^(?:exec\s+)?((?:\S*\/)?java)(?=\s|$)/;
 const SPRING_BOOT_RUN = /^(?:exec\s+)?(?:\S*\/)?(?:mvn|mvnw)\b.*\bspring-boot:run\b/s;
 
 /** The shell command that starts a Java app with JDWP on `port`, replacing `exec <run>`. */
 export function javaDebugCommand(run: string, port: number): string {
   const trimmed = run.trim();
   const java = JAVA.exec(trimmed);
-  if (java) return `exec ${java[1]} ${jdwpAgent(port)}${trimmed.slice(java[1]!.length)}`;
+  if (java) return `exec ${java[1]} ${jdwpAgent(port)}${trimmed.slice(java[0].length)}`;
   if (SPRING_BOOT_RUN.test(trimmed) && !/spring-boot\.run\.jvmArguments/.test(trimmed)) {
     return `exec ${trimmed} ${shellQuote(`-Dspring-boot.run.jvmArguments=${jdwpAgent(port)}`)}`;
   }
