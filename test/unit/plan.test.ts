@@ -73,6 +73,11 @@ test('exact images from the catalogue, relationships as env vars, debugger and r
   assert.deepEqual(by('db').health?.test.slice(0, 1), ['pg_isready']);
 });
 
+test('a run command that starts with exec is not given a second one (sh cannot run "exec exec")', () => {
+  const r = loadManifestText('version: 1\nproject: { name: s }\napps:\n  web: { runtime: "nodejs:20", run: exec node server.js }\n', 'x');
+  assert.deepEqual(planSession(r.manifest!, { session: 's' }).containers.find((c) => c.entry === 'web')!.cmd, ['sh', '-c', 'exec node server.js']);
+});
+
 test('RabbitMQ runs its management image however the version names it', () => {
   const image = (v: string) => serviceKind('rabbitmq')!.image(v);
   assert.deepEqual(['3.13', '3.13.7', '3.13-alpine', '3.13-management', '3.13-management-alpine'].map(image),

@@ -17,9 +17,9 @@ export const jdwpAgent = (port: number): string => `-agentlib:jdwp=transport=dt_
 /** Whether the app's own command starts the JDWP agent (then Repro does not). */
 export const startsOwnJdwp = (run: string): boolean => /jdwp|--debug-jvm/.test(run);
 
-/** `java` (any path to it) at the start of run, after an `exec` of the app's own (Repro adds one). */
-const JAVA = /^(?:exec\s+)?((?:\S*\/)?java)(?=\s|$)/;
-const SPRING_BOOT_RUN = /^(?:exec\s+)?(?:\S*\/)?(?:mvn|mvnw)\b.*\bspring-boot:run\b/s;
+/** `java` (any path to it) at the start of run. */
+const JAVA = /^((?:\S*\/)?java)(?=\s|$)/;
+const SPRING_BOOT_RUN = /^(?:\S*\/)?(?:mvn|mvnw)\b.*\bspring-boot:run\b/s;
 
 /** The shell command that starts a Java app with JDWP on `port`, replacing `exec <run>`. */
 export function javaDebugCommand(run: string, port: number): string {

@@ -255,7 +255,10 @@ function planApp(
   const env: Record<string, string> = { ...relationshipEnv(a, m), ...stringEnv(a.env) };
   if (a.port) env.PORT = String(a.port);
   let prelude = '';
-  let start = `exec ${a.run}`;
+  // Repro execs the app's command itself (the app is the container's main process): an `exec`
+  // the command starts with would become `exec exec …`, which sh cannot run.
+  const run = a.run.trim().replace(/^exec\s+/, '');
+  let start = `exec ${run}`;
   let capAdd: string[] | undefined;
   let readyTimeoutMs: number | undefined;
   if (a.debug) {
@@ -264,18 +267,18 @@ function planApp(
     if (protocol === 'inspector' && (type === 'nodejs' || type === 'node')) {
       env.NODE_OPTIONS = [env.NODE_OPTIONS, inspectOption(a.debug.port)].filter(Boolean).join(' ');
     }
-    if (protocol === 'debugpy' && type === 'python' && !startsOwnDebugpy(a.run)) {
+    if (protocol === 'debugpy' && type === 'python' && !startsOwnDebugpy(run)) {
       const py = pythonDebugStart(a.debug.port);
       Object.assign(env, py.env);
       prelude = `${py.prelude} && `;
     }
     // An agent in the app's own environment (JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS) counts as its own.
-    const ownAgent = startsOwnJdwp(a.run) || Object.values(stringEnv(a.env)).some(startsOwnJdwp);
-    if (protocol === 'jdwp' && type === 'java' && !ownAgent) start = javaDebugCommand(a.run, a.debug.port);
-    if (protocol === 'delve' && (type === 'golang' || type === 'go') && !startsOwnDelve(a.run)) {
-      start = goDebugCommand(a.run, a.debug.port, a.port);
+    const ownAgent = startsOwnJdwp(run) || Object.values(stringEnv(a.env)).some(startsOwnJdwp);
+    if (protocol === 'jdwp' && type === 'java' && !ownAgent) start = javaDebugCommand(run, a.debug.port);
+    if (protocol === 'delve' && (type === 'golang' || type === 'go') && !startsOwnDelve(run)) {
+      start = goDebugCommand(run, a.debug.port, a.port);
       capAdd = [GO_DEBUG_CAPABILITY];
-      if (startsUnderDlvDebug(a.run)) readyTimeoutMs = GO_DEBUG_BUILD_TIMEOUT_MS;
+      if (startsUnderDlvDebug(run)) readyTimeoutMs = GO_DEBUG_BUILD_TIMEOUT_MS;
     }
   }
   // The build step (pip install, say) runs without the debugger: only `run` gets it.
